@@ -1,0 +1,26 @@
+"""veilleur: incident-response log parsing into Arrow, in Rust, on all cores.
+
+>>> import veilleur as vl
+>>> bundle = vl.read("collect/")          # a file, a folder, a glob, or a list
+>>> bundle.summary                        # one row per file, with SHA-256 and counts
+>>> bundle["zimbra_access"]               # one format's typed table (polars)
+>>> bundle.events                         # every row in the normalised schema
+"""
+
+from __future__ import annotations
+
+from ._errors import ParseError, VeilleurError
+from ._read import Bundle, Report, formats, iter_batches, read, read_arrow
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Bundle",
+    "ParseError",
+    "Report",
+    "VeilleurError",
+    "formats",
+    "iter_batches",
+    "read",
+    "read_arrow",
+]

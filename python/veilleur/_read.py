@@ -1,0 +1,222 @@
+"""Reading log files: ``read`` (a :class:`Bundle` of polars tables), ``read_arrow`` (one pyarrow
+table) and ``iter_batches`` (a streaming ``pyarrow.RecordBatchReader``)."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterable
+from typing import Literal, Union
+
+import polars as pl
+import pyarrow as pa
+
+from . import _core
+
+PathLike = Union[str, "os.PathLike[str]"]
+Paths = Union[PathLike, Iterable[PathLike]]
+Schema = Literal["native", "events"]
+
+__all__ = ["Bundle", "Report", "read", "read_arrow", "iter_batches", "formats"]
+
+
+def _paths(paths: Paths) -> list[str]:
+    if isinstance(paths, (str, os.PathLike)):
+        return [os.fspath(paths)]
+    out = [os.fspath(p) for p in paths]
+    if not out:
+        raise ValueError("no input paths given")
+    return out
+
+
+def _check_tz(tz: str | None) -> None:
+    # Every format read so far carries its own UTC offset on each line; `tz` is for formats
+    # written in local time without one (mailbox.log, syslog), which pass it to the engine.
+    if tz is not None and not isinstance(tz, str):
+        raise TypeError("tz must be an IANA zone name such as 'Europe/Paris'")
+
+
+def _polars(obj: object) -> pl.DataFrame:
+    df = pl.DataFrame(obj)
+    return df
+
+
+def _warn_about(summary: pl.DataFrame) -> None:
+    bad = summary.filter(pl.col("status").is_in(["error", "truncated", "unrecognised"]))
+    for row in bad.iter_rows(named=True):
+        why = row["error"] or "no known format recognised; its lines are in rejects"
+        warnings.warn(f"veilleur: {row['path']}: {row['status']}: {why}", stacklevel=3)
+
+
+def formats() -> list[str]:
+    """The format ids veilleur can read (they name the tables and fill ``source`` in events)."""
+    return list(_core.formats())
+
+
+class Bundle:
+    """The result of :func:`read`: one typed table per format, the normalised events, the
+    per-file summary and the rejected lines, as polars DataFrames.
+
+    Tables are converted from Arrow without copying the data; ``events`` is built on first use.
+    """
+
+    def __init__(self, raw: _core.RawBundle) -> None:
+        self._raw = raw
+        self._tables: dict[str, pl.DataFrame] = {}
+        self._events: pl.DataFrame | None = None
+        self._summary: pl.DataFrame | None = None
+        self._rejects: pl.DataFrame | None = None
+
+    @property
+    def formats(self) -> list[str]:
+        """Format ids with at least one row, sorted."""
+        return list(self._raw.formats())
+
+    def __getitem__(self, format: str) -> pl.DataFrame:
+        """The typed table of one format, e.g. ``bundle["zimbra_access"]``."""
+        if format not in self.formats:
+            have = ", ".join(self.formats) or "none"
+            raise KeyError(f"no rows of format {format!r} in this bundle (formats present: {have})")
+        if format not in self._tables:
+            self._tables[format] = _polars(self._raw.table(format))
+        return self._tables[format]
+
+    def __contains__(self, format: object) -> bool:
+        return format in self.formats
+
+    def __iter__(self):
+        return iter(self.formats)
+
+    def arrow(self, format: str) -> pa.Table:
+        """The typed table of one format as a ``pyarrow.Table`` (no copy)."""
+        if format not in self.formats:
+            raise KeyError(f"no rows of format {format!r} in this bundle")
+        return pa.table(self._raw.table(format))
+
+    @property
+    def events(self) -> pl.DataFrame:
+        """Every row in the normalised event schema (see the README's schema table)."""
+        if self._events is None:
+            self._events = _polars(self._raw.events())
+        return self._events
+
+    @property
+    def summary(self) -> pl.DataFrame:
+        """One row per file: path, format, compression, sha256, bytes, decompressed_bytes, lines,
+        rows, rejected, status (ok, truncated, error, empty, unrecognised), error.
+        Per file, ``lines == rows + rejected``."""
+        if self._summary is None:
+            self._summary = _polars(self._raw.summary())
+        return self._summary
+
+    @property
+    def rejects(self) -> pl.DataFrame:
+        """Rejected lines: file, line (1-based), offset (byte offset in the decompressed
+        stream), reason, raw (decoded lossily) and raw_bytes (exact)."""
+        if self._rejects is None:
+            self._rejects = _polars(self._raw.rejects())
+        return self._rejects
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (
+            f"<veilleur.Bundle files={s.height} rows={int(s['rows'].sum())} "
+            f"rejected={int(s['rejected'].sum())} formats={self.formats}>"
+        )
+
+
+def read(
+    paths: Paths,
+    *,
+    format: str | None = None,
+    tz: str | None = None,
+    strict: bool = False,
+    chunk_bytes: int | None = None,
+) -> Bundle:
+    """Read log files into a :class:`Bundle`.
+
+    Args:
+        paths: a file, a folder (read recursively), a glob, or a list of them. Plain, gzip
+            (multi-member) and zstd files are recognised by their magic bytes.
+        format: force one format id (see :func:`formats`) instead of detecting it per file.
+        tz: IANA zone for formats written in local time without an offset. The web access
+            formats carry an offset on every line, which is always used.
+        strict: raise :class:`veilleur.ParseError` (``path:line: reason``) at the first
+            rejected line, and an ``OSError`` for an unreadable or truncated file.
+        chunk_bytes: size of the unit of parallel work (default 4 MiB).
+
+    Raises:
+        FileNotFoundError: a named path does not exist or a glob matches nothing.
+    """
+    _check_tz(tz)
+    raw = _core.read(_paths(paths), format=format, strict=strict, chunk_bytes=chunk_bytes)
+    bundle = Bundle(raw)
+    _warn_about(bundle.summary)
+    return bundle
+
+
+def read_arrow(
+    paths: Paths,
+    *,
+    format: str | None = None,
+    tz: str | None = None,
+    strict: bool = False,
+    schema: Schema = "native",
+    chunk_bytes: int | None = None,
+) -> pa.Table:
+    """Read log files into one ``pyarrow.Table`` (no copy from the engine).
+
+    ``schema="native"`` gives the typed table of the inputs' one format (pass ``format=`` when
+    a folder mixes formats); ``schema="events"`` gives every row in the normalised schema.
+    Rejects and the summary are not returned: use :func:`read` or ``iter_batches(report=...)``.
+    """
+    return iter_batches(paths, format=format, tz=tz, strict=strict, schema=schema, chunk_bytes=chunk_bytes).read_all()
+
+
+class Report:
+    """Filled by :func:`iter_batches` as its stream is consumed: ``summary`` and ``rejects``
+    (as in :class:`Bundle`) are complete once the reader is exhausted."""
+
+    def __init__(self) -> None:
+        self._stream: _core.RawStream | None = None
+
+    def _attach(self, stream: _core.RawStream) -> None:
+        self._stream = stream
+
+    @property
+    def summary(self) -> pl.DataFrame:
+        if self._stream is None:
+            raise RuntimeError("this Report was not passed to iter_batches")
+        return _polars(self._stream.summary())
+
+    @property
+    def rejects(self) -> pl.DataFrame:
+        if self._stream is None:
+            raise RuntimeError("this Report was not passed to iter_batches")
+        return _polars(self._stream.rejects())
+
+
+def iter_batches(
+    paths: Paths,
+    *,
+    format: str | None = None,
+    tz: str | None = None,
+    strict: bool = False,
+    schema: Schema = "native",
+    report: Report | None = None,
+    chunk_bytes: int | None = None,
+) -> pa.RecordBatchReader:
+    """Stream record batches (one per chunk of a few MiB) without holding the whole input.
+
+    Batches come in file order; parsing runs ahead on all cores with bounded memory. Pass a
+    :class:`Report` to get the summary and rejects once the reader is exhausted.
+    """
+    _check_tz(tz)
+    if schema not in ("native", "events"):
+        raise ValueError("schema must be 'native' or 'events'")
+    raw = _core.stream(
+        _paths(paths), format=format, strict=strict, events=(schema == "events"), chunk_bytes=chunk_bytes
+    )
+    if report is not None:
+        report._attach(raw)
+    return pa.RecordBatchReader.from_stream(raw)

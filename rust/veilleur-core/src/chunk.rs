@@ -1,0 +1,243 @@
+//! Splitting a byte stream into chunks that end at a newline, so that chunks can be parsed
+//! independently on all cores while line numbers and byte offsets stay exact.
+
+use std::io::{self, Read};
+
+/// A piece of the decompressed stream. Invariant: `data` ends with `\n`, except for the last
+/// chunk of a stream (whose final line has no newline) and for [`Chunk::long_line`] chunks.
+#[derive(Debug)]
+pub struct Chunk {
+    /// Position of this chunk in its file, from 0.
+    pub index: usize,
+    /// Byte offset of `data[0]` in the decompressed stream.
+    pub offset: u64,
+    pub data: Vec<u8>,
+    /// Set when `data` is only the head of one line longer than the chunker's line limit; the
+    /// whole line was `long_line` bytes long (without its newline) and was skipped.
+    pub long_line: Option<u64>,
+}
+
+/// Cuts a reader into newline-terminated chunks of about `target` bytes.
+pub struct Chunker<R> {
+    src: R,
+    target: usize,
+    max_line: usize,
+    carry: Vec<u8>,
+    offset: u64,
+    index: usize,
+    eof: bool,
+    error: Option<io::Error>,
+}
+
+/// How much of an over-long line is kept as the sample for its reject.
+pub const LONG_LINE_SAMPLE: usize = 64 * 1024;
+
+impl<R: Read> Chunker<R> {
+    pub fn new(src: R, target: usize, max_line: usize) -> Self {
+        Chunker {
+            src,
+            target: target.max(1),
+            max_line: max_line.max(1),
+            carry: Vec::new(),
+            offset: 0,
+            index: 0,
+            eof: false,
+            error: None,
+        }
+    }
+
+    /// The read error that ended the stream early, if any (e.g. a truncated gzip).
+    pub fn take_error(&mut self) -> Option<io::Error> {
+        self.error.take()
+    }
+
+    /// Decompressed bytes handed out so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.offset
+    }
+
+    pub fn into_inner(self) -> R {
+        self.src
+    }
+
+    /// Fill `buf` up to `want` more bytes; returns how many were read (0 at end or error).
+    fn fill(&mut self, buf: &mut Vec<u8>, want: usize) -> usize {
+        if self.eof {
+            return 0;
+        }
+        let start = buf.len();
+        buf.resize(start + want, 0);
+        let mut n = 0;
+        while n < want {
+            match self.src.read(&mut buf[start + n..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(k) => n += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.eof = true;
+                    self.error = Some(e);
+                    break;
+                }
+            }
+        }
+        buf.truncate(start + n);
+        n
+    }
+
+    fn emit(&mut self, data: Vec<u8>, long_line: Option<u64>, consumed: u64) -> Chunk {
+        let chunk = Chunk { index: self.index, offset: self.offset, data, long_line };
+        self.index += 1;
+        self.offset += consumed;
+        chunk
+    }
+
+    /// Skip to the end of an over-long line whose first `seen` bytes are in `buf`; returns the
+    /// line's length and whether a newline ended it. Keeps what follows the newline as carry.
+    fn skip_long_line(&mut self, mut buf: Vec<u8>) -> (Vec<u8>, u64, bool) {
+        let sample: Vec<u8> = buf[..LONG_LINE_SAMPLE.min(buf.len())].to_vec();
+        let mut len = buf.len() as u64;
+        loop {
+            buf.clear();
+            if self.fill(&mut buf, 1 << 20) == 0 {
+                return (sample, len, false);
+            }
+            if let Some(p) = memchr::memchr(b'\n', &buf) {
+                len += p as u64;
+                self.carry = buf[p + 1..].to_vec();
+                return (sample, len, true);
+            }
+            len += buf.len() as u64;
+        }
+    }
+}
+
+impl<R: Read> Iterator for Chunker<R> {
+    type Item = Chunk;
+
+    fn next(&mut self) -> Option<Chunk> {
+        let mut buf = std::mem::take(&mut self.carry);
+        let mut scanned = 0; // bytes of buf already searched for a newline
+        let mut cut: Option<usize> = None; // just past the last newline found
+        loop {
+            let want = self.target.saturating_sub(buf.len()).max(self.target.min(1 << 16));
+            let got = self.fill(&mut buf, want);
+            if let Some(p) = memchr::memrchr(b'\n', &buf[scanned..]) {
+                cut = Some(scanned + p + 1);
+            }
+            scanned = buf.len();
+            if got == 0 {
+                // end of stream (or a read error): hand out all that is left
+                if buf.is_empty() {
+                    return None;
+                }
+                let n = buf.len() as u64;
+                return Some(self.emit(buf, None, n));
+            }
+            match cut {
+                Some(c) if buf.len() >= self.target => {
+                    self.carry = buf[c..].to_vec();
+                    buf.truncate(c);
+                    let n = buf.len() as u64;
+                    return Some(self.emit(buf, None, n));
+                }
+                Some(_) => {}
+                None if buf.len() > self.max_line => {
+                    let (sample, len, newline) = self.skip_long_line(buf);
+                    return Some(self.emit(sample, Some(len), len + u64::from(newline)));
+                }
+                None => {}
+            }
+        }
+    }
+}
+
+/// Lines of a chunk: `(start, end)` byte ranges without the `\n` and without a final `\r`.
+pub fn lines(data: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut start = 0usize;
+    let mut ends = memchr::memchr_iter(b'\n', data);
+    std::iter::from_fn(move || {
+        let end = match ends.next() {
+            Some(e) => e,
+            None if start < data.len() => data.len(),
+            None => return None,
+        };
+        let s = start;
+        start = end + 1;
+        let mut e = end;
+        if e > s && data[e - 1] == b'\r' {
+            e -= 1;
+        }
+        Some((s, e))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunks(input: &[u8], target: usize, max_line: usize) -> Vec<Chunk> {
+        Chunker::new(input, target, max_line).collect()
+    }
+
+    #[test]
+    fn chunks_end_at_newlines_and_cover_the_input() {
+        let input: Vec<u8> = (0..1000).flat_map(|i| format!("line {i}\n").into_bytes()).collect();
+        let cs = chunks(&input, 100, 1 << 20);
+        assert!(cs.len() > 5);
+        let mut joined = Vec::new();
+        for (i, c) in cs.iter().enumerate() {
+            assert_eq!(c.index, i);
+            assert_eq!(c.offset as usize, joined.len());
+            assert_eq!(*c.data.last().unwrap(), b'\n');
+            joined.extend_from_slice(&c.data);
+        }
+        assert_eq!(joined, input);
+    }
+
+    #[test]
+    fn final_line_without_newline_is_kept() {
+        let cs = chunks(b"a\nb\nlast", 1 << 20, 1 << 20);
+        assert_eq!(cs.len(), 1);
+        assert_eq!(cs[0].data, b"a\nb\nlast");
+        assert_eq!(lines(&cs[0].data).collect::<Vec<_>>(), vec![(0, 1), (2, 3), (4, 8)]);
+    }
+
+    #[test]
+    fn crlf_is_stripped_and_empty_lines_kept() {
+        let data = b"a\r\n\r\n\nb";
+        assert_eq!(lines(data).collect::<Vec<_>>(), vec![(0, 1), (3, 3), (5, 5), (6, 7)]);
+    }
+
+    #[test]
+    fn line_longer_than_target_stays_whole() {
+        let mut input = vec![b'x'; 5000];
+        input.push(b'\n');
+        input.extend_from_slice(b"tail\n");
+        let cs = chunks(&input, 100, 1 << 20);
+        assert_eq!(&cs[0].data[..5001], &input[..5001]);
+        let joined: Vec<u8> = cs.iter().flat_map(|c| c.data.clone()).collect();
+        assert_eq!(joined, input);
+    }
+
+    #[test]
+    fn over_long_line_is_skipped_with_its_length() {
+        let mut input = b"ok\n".to_vec();
+        input.extend(std::iter::repeat(b'y').take(3_000_000));
+        input.extend_from_slice(b"\nafter\n");
+        let cs = chunks(&input, 1 << 16, 1 << 20);
+        let long: Vec<&Chunk> = cs.iter().filter(|c| c.long_line.is_some()).collect();
+        assert_eq!(long.len(), 1);
+        assert_eq!(long[0].long_line, Some(3_000_000));
+        assert_eq!(long[0].offset, 3);
+        let after = cs.iter().find(|c| c.data.starts_with(b"after")).unwrap();
+        assert_eq!(after.offset, 3 + 3_000_000 + 1);
+    }
+
+    #[test]
+    fn empty_input_has_no_chunks() {
+        assert!(chunks(b"", 10, 10).is_empty());
+    }
+}

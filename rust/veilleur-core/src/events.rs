@@ -1,0 +1,215 @@
+//! The normalised event schema (`bundle.events`) and the mapping of each format into it.
+//! Columns shared with a format's table are the same Arrow arrays (no copy); only `source`,
+//! `domain` and `message` are built here.
+
+use std::sync::{Arc, OnceLock};
+
+use arrow_array::builder::{make_view, StringViewBuilder};
+use arrow_array::cast::AsArray;
+use arrow_array::types::UInt16Type;
+use arrow_array::{new_null_array, Array, ArrayRef, DictionaryArray, RecordBatch, StringArray, StringViewArray, UInt32Array};
+use arrow_buffer::ScalarBuffer;
+use arrow_data::ByteView;
+use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
+
+use crate::formats::{provenance_fields, FormatId};
+
+/// The events schema: provenance, then the normalised columns.
+pub fn schema() -> SchemaRef {
+    static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
+    SCHEMA
+        .get_or_init(|| {
+            let s = || DataType::Utf8View;
+            let dict = DataType::Dictionary(Box::new(DataType::UInt32), Box::new(DataType::Utf8));
+            let mut f = provenance_fields();
+            f.extend([
+                Field::new("ts", DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), true),
+                Field::new("source", dict, false),
+                Field::new("host", s(), true),
+                Field::new("src_ip", s(), true),
+                Field::new("src_port", DataType::UInt16, true),
+                Field::new("dst_ip", s(), true),
+                Field::new("dst_port", DataType::UInt16, true),
+                Field::new("proto", s(), true),
+                Field::new("user", s(), true),
+                Field::new("action", s(), true),
+                Field::new("http_method", s(), true),
+                Field::new("url", s(), true),
+                Field::new("domain", s(), true),
+                Field::new("http_status", DataType::UInt16, true),
+                Field::new("bytes_in", DataType::UInt64, true),
+                Field::new("bytes_out", DataType::UInt64, true),
+                Field::new("user_agent", s(), true),
+                Field::new("message", s(), true),
+            ]);
+            Arc::new(Schema::new(f))
+        })
+        .clone()
+}
+
+/// A dictionary column holding one value on every row.
+pub fn constant_dict(value: &str, len: usize) -> ArrayRef {
+    let keys = UInt32Array::from(vec![0u32; len]);
+    let values = Arc::new(StringArray::from(vec![value]));
+    Arc::new(DictionaryArray::new(keys, values))
+}
+
+/// A substring of the string at row `i` of a view array, as a view into the same buffers.
+fn sub_view(a: &StringViewArray, i: usize, start: usize, end: usize) -> u128 {
+    let bytes = &a.value(i).as_bytes()[start..end];
+    let raw = a.views()[i];
+    if (raw as u32) <= 12 || bytes.len() <= 12 {
+        // inline views carry their bytes; an inline result needs no buffer
+        return make_view(bytes, 0, 0);
+    }
+    let v = ByteView::from(raw);
+    make_view(bytes, v.buffer_index, v.offset + start as u32)
+}
+
+/// The byte range of the host in an absolute URL (`scheme://[user@]host[:port]/...`).
+fn url_host(url: &str) -> Option<(usize, usize)> {
+    let k = url.find("://")?;
+    if k == 0 || !url[..k].bytes().all(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let start = k + 3;
+    let rest = &url[start..];
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let auth = &rest[..end];
+    let hs = auth.rfind('@').map_or(0, |a| a + 1);
+    let host = &auth[hs..];
+    let he = if host.starts_with('[') {
+        host.find(']').map_or(host.len(), |b| b + 1)
+    } else {
+        host.rfind(':').unwrap_or(host.len())
+    };
+    (he > 0).then_some((start + hs, start + hs + he))
+}
+
+/// `host[:port]` → host.
+fn server_host(server: &str) -> Option<(usize, usize)> {
+    let he = server.rfind(':').unwrap_or(server.len());
+    (he > 0 && server != "-").then_some((0, he))
+}
+
+fn domain_column(url: &StringViewArray, server: Option<&StringViewArray>) -> ArrayRef {
+    let n = url.len();
+    let mut views = Vec::with_capacity(n);
+    let mut nulls = arrow_buffer::NullBufferBuilder::new(n);
+    // The result points into the url array's buffers, then the server array's.
+    let url_bufs = url.data_buffers().len() as u32;
+    for i in 0..n {
+        let from_url = (!url.is_null(i)).then(|| url_host(url.value(i))).flatten();
+        if let Some((s, e)) = from_url {
+            views.push(sub_view(url, i, s, e));
+            nulls.append_non_null();
+            continue;
+        }
+        if let Some(sv) = server {
+            if let Some((s, e)) = (!sv.is_null(i)).then(|| server_host(sv.value(i))).flatten() {
+                let mut v = sub_view(sv, i, s, e);
+                if e - s > 12 {
+                    let mut bv = ByteView::from(v);
+                    bv.buffer_index += url_bufs;
+                    v = bv.as_u128();
+                }
+                views.push(v);
+                nulls.append_non_null();
+                continue;
+            }
+        }
+        views.push(0);
+        nulls.append_null();
+    }
+    let mut buffers: Vec<arrow_buffer::Buffer> = url.data_buffers().to_vec();
+    if let Some(sv) = server {
+        buffers.extend(sv.data_buffers().iter().cloned());
+    }
+    // SAFETY: each view is a sub-range of a valid UTF-8 string of `url` or `server` (hosts end
+    // at ASCII delimiters), re-pointed at the same bytes in `buffers`.
+    Arc::new(unsafe { StringViewArray::new_unchecked(ScalarBuffer::from(views), Arc::from(buffers), nulls.finish()) })
+}
+
+fn message_column(batch: &RecordBatch) -> Result<ArrayRef, ArrowError> {
+    let request = col(batch, "request")?.as_string_view();
+    let status = col(batch, "status")?.as_primitive::<UInt16Type>();
+    let mut b = StringViewBuilder::with_capacity(batch.num_rows());
+    let mut s = String::new();
+    for i in 0..batch.num_rows() {
+        s.clear();
+        s.push('"');
+        s.push_str(request.value(i));
+        s.push_str("\" ");
+        if status.is_valid(i) {
+            s.push_str(&status.value(i).to_string());
+        }
+        b.append_value(&s);
+    }
+    Ok(Arc::new(b.finish()))
+}
+
+fn col<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a ArrayRef, ArrowError> {
+    batch.column_by_name(name).ok_or_else(|| ArrowError::SchemaError(format!("no column {name}")))
+}
+
+/// Map one batch of a format's table into the events schema.
+pub fn to_events(format: FormatId, batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+    let schema = schema();
+    let n = batch.num_rows();
+    let null = |event_col: &str| -> ArrayRef {
+        let dt = schema.field_with_name(event_col).map(|f| f.data_type().clone()).unwrap_or(DataType::Utf8View);
+        new_null_array(&dt, n)
+    };
+    // the format's column `name` as the events column `event_col` (null where it has none)
+    let get = |name: &str, event_col: &str| -> ArrayRef {
+        batch.column_by_name(name).cloned().unwrap_or_else(|| null(event_col))
+    };
+    let domain = {
+        let url = col(batch, "url")?.as_string_view();
+        let server = batch.column_by_name("server").map(|a| a.as_string_view());
+        domain_column(url, server)
+    };
+    let columns: Vec<ArrayRef> = vec![
+        get("file", "file"),
+        get("line", "line"),
+        get("offset", "offset"),
+        get("ts", "ts"),
+        constant_dict(format.as_str(), n),
+        null("host"),
+        get("client_ip", "src_ip"),
+        get("client_port", "src_port"),
+        null("dst_ip"),
+        null("dst_port"),
+        null("proto"),
+        get("user", "user"),
+        null("action"),
+        get("method", "http_method"),
+        get("url", "url"),
+        domain,
+        get("status", "http_status"),
+        get("bytes", "bytes_in"),
+        null("bytes_out"),
+        get("user_agent", "user_agent"),
+        message_column(batch)?,
+    ];
+    RecordBatch::try_new(schema, columns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts() {
+        let u = "https://Mail.example.org:443/zimbra/?x";
+        let (s, e) = url_host(u).unwrap();
+        assert_eq!(&u[s..e], "Mail.example.org");
+        let u = "http://user@[2001:db8::1]:8080/";
+        let (s, e) = url_host(u).unwrap();
+        assert_eq!(&u[s..e], "[2001:db8::1]");
+        assert_eq!(url_host("/service/soap"), None);
+        let s = "mail.example.org:443";
+        let (a, b) = server_host(s).unwrap();
+        assert_eq!(&s[a..b], "mail.example.org");
+    }
+}

@@ -1,0 +1,25 @@
+//! `combined`: NCSA combined (Apache, nginx default), common + `"referer" "user-agent"`, and
+//! any trailing fields a server adds (kept raw in `extra`). A line missing the referrer and
+//! user agent is still read, with those fields null.
+
+use crate::time::DateCache;
+
+use super::access_table::{Col, HEAD};
+use super::ncsa::{self, AccessLine};
+use super::Reason;
+
+pub const COLUMNS: &[Col] = &[
+    HEAD[0], HEAD[1], HEAD[2], HEAD[3], HEAD[4], HEAD[5], HEAD[6], HEAD[7], HEAD[8], HEAD[9], HEAD[10], HEAD[11], HEAD[12],
+    Col::Referrer,
+    Col::UserAgent,
+    Col::Extra,
+];
+
+pub fn parse(line: &[u8], dates: &mut DateCache) -> Result<AccessLine, Reason> {
+    let (mut r, pos) = ncsa::parse_head(line, dates)?;
+    let (pos, full) = ncsa::parse_referrer_agent(line, pos, &mut r)?;
+    r.extra = ncsa::rest(line, pos);
+    r.client_ip = ncsa::first_client_ip(line, r.client);
+    r.complete = full;
+    Ok(r)
+}

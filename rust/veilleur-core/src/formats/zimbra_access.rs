@@ -1,0 +1,33 @@
+//! `zimbra_access`: mailboxd's Jetty `access_log.YYYY-MM-DD` — combined plus the request
+//! latency in milliseconds (`logLatency`), always in GMT (`+0000`). Field 1 is the
+//! X-Forwarded-For value when present, possibly a list (`203.0.113.5, 10.10.2.10`).
+
+use crate::time::DateCache;
+
+use super::access_table::{Col, HEAD};
+use super::ncsa::{self, AccessLine, Field};
+use super::Reason;
+
+pub const COLUMNS: &[Col] = &[
+    HEAD[0], HEAD[1], HEAD[2], HEAD[3], HEAD[4], HEAD[5], HEAD[6], HEAD[7], HEAD[8], HEAD[9], HEAD[10], HEAD[11], HEAD[12],
+    Col::Referrer,
+    Col::UserAgent,
+    Col::LatencyMs,
+];
+
+pub fn parse(line: &[u8], dates: &mut DateCache) -> Result<AccessLine, Reason> {
+    let (mut r, pos) = ncsa::parse_head(line, dates)?;
+    let (pos, full) = ncsa::parse_referrer_agent(line, pos, &mut r)?;
+    let mut pos = pos;
+    if let Some((f, p)) = ncsa::next_field(line, pos)? {
+        let Field::Bare((s, e)) = f else { return Err("latency field is quoted".into()) };
+        r.latency_ms = Some(ncsa::parse_u64(&line[s..e]).ok_or("latency field is not an integer")?);
+        pos = p;
+    }
+    if ncsa::rest(line, pos).is_some() {
+        return Err("text after the latency field".into());
+    }
+    r.client_ip = ncsa::first_client_ip(line, r.client);
+    r.complete = full && r.latency_ms.is_some();
+    Ok(r)
+}

@@ -1,0 +1,451 @@
+//! The parallel read: files are read (and decompressed, and hashed) by reader threads, cut into
+//! newline-terminated chunks, parsed on rayon's pool, and handed back in file and chunk order,
+//! with line numbers and offsets placed exactly. Memory is bounded: each file has at most
+//! `in_flight` chunks read but not yet consumed.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+use arrow_array::{ArrayRef, RecordBatch, UInt64Array};
+use rayon::prelude::*;
+
+use crate::chunk::Chunker;
+use crate::error::{Error, Result};
+use crate::events::constant_dict;
+use crate::formats::{self, FormatId, ParsedChunk};
+use crate::input::{self, Compression, Source};
+use crate::report::{FileSummary, RejectRow, Report, Status};
+
+/// How to read.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// Force one format for every file instead of detecting it per file.
+    pub format: Option<FormatId>,
+    /// Stop at the first rejected line or unreadable file with an error.
+    pub strict: bool,
+    /// Target size of a chunk of decompressed input (the unit of parallel work and of a batch).
+    pub chunk_bytes: usize,
+    /// Lines longer than this are rejected without being held in memory.
+    pub max_line: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions { format: None, strict: false, chunk_bytes: 4 << 20, max_line: 64 << 20 }
+    }
+}
+
+/// Bytes read from the start of each file to recognise its format.
+const SNIFF_BYTES: usize = 64 * 1024;
+
+/// One input file and what is known of it before reading.
+#[derive(Debug, Clone)]
+pub struct FileInfo {
+    pub path: PathBuf,
+    pub display: String,
+    pub format: Option<FormatId>,
+}
+
+/// The files of a read, resolved and with their formats recognised.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub files: Vec<FileInfo>,
+}
+
+impl Plan {
+    /// Resolve inputs and recognise each file's format (in parallel) from its first bytes.
+    pub fn new(inputs: &[String], format: Option<FormatId>) -> Result<Plan> {
+        let paths = input::resolve(inputs)?;
+        let files = paths
+            .into_par_iter()
+            .map(|path| {
+                let format = format.or_else(|| {
+                    input::read_head(&path, SNIFF_BYTES)
+                        .ok()
+                        .and_then(|(head, _)| formats::detect(&head, head.len() == SNIFF_BYTES))
+                });
+                FileInfo { display: path.display().to_string(), path, format }
+            })
+            .collect();
+        Ok(Plan { files })
+    }
+
+    /// The distinct formats of the plan, in `FormatId` order.
+    pub fn formats(&self) -> Vec<FormatId> {
+        let mut f: Vec<FormatId> = self.files.iter().filter_map(|f| f.format).collect();
+        f.sort();
+        f.dedup();
+        f
+    }
+}
+
+/// A batch of rows of one format, from one file.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub file: usize,
+    pub format: FormatId,
+    pub batch: RecordBatch,
+}
+
+/// How a reader thread ended a file.
+struct ReadEnd {
+    chunks: usize,
+    compression: Option<Compression>,
+    sha256: Option<String>,
+    raw_bytes: u64,
+    decompressed: u64,
+    /// The error that stopped reading, and whether it cut a compressed stream short.
+    error: Option<(io::Error, bool)>,
+}
+
+type Done = std::result::Result<(ParsedChunk, u64), String>;
+
+#[derive(Default)]
+struct SlotState {
+    ready: BTreeMap<usize, Done>,
+    in_flight: usize,
+    end: Option<ReadEnd>,
+}
+
+#[derive(Default)]
+struct Slot {
+    state: Mutex<SlotState>,
+    cv: Condvar,
+}
+
+impl Slot {
+    fn lock(&self) -> MutexGuard<'_, SlotState> {
+        // a poisoned lock only means a panic elsewhere; the state itself stays consistent
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+struct Shared {
+    plan: Plan,
+    opts: ReadOptions,
+    slots: Vec<Slot>,
+    next_file: AtomicUsize,
+    cancel: AtomicBool,
+    in_flight: usize,
+}
+
+/// A running read: an iterator of batches in file order, and the report filled as it goes.
+pub struct Scan {
+    shared: Arc<Shared>,
+    readers: Vec<JoinHandle<()>>,
+    report: Arc<Mutex<Report>>,
+    cur: usize,
+    next_chunk: usize,
+    lines: u64,
+    rows: u64,
+    rejected: u64,
+    failed: Option<String>,
+    finished: bool,
+}
+
+impl Scan {
+    pub fn start(plan: Plan, opts: ReadOptions) -> Scan {
+        let threads = rayon::current_num_threads().max(1);
+        let n_files = plan.files.len();
+        let shared = Arc::new(Shared {
+            slots: (0..n_files).map(|_| Slot::default()).collect(),
+            plan,
+            opts,
+            next_file: AtomicUsize::new(0),
+            cancel: AtomicBool::new(false),
+            in_flight: 2 * threads + 2,
+        });
+        let readers = (0..threads.min(n_files))
+            .map(|_| {
+                let sh = shared.clone();
+                std::thread::spawn(move || loop {
+                    let i = sh.next_file.fetch_add(1, Ordering::SeqCst);
+                    if i >= sh.plan.files.len() || sh.cancel.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    read_file(&sh, i);
+                })
+            })
+            .collect();
+        Scan {
+            shared,
+            readers,
+            report: Arc::new(Mutex::new(Report::default())),
+            cur: 0,
+            next_chunk: 0,
+            lines: 0,
+            rows: 0,
+            rejected: 0,
+            failed: None,
+            finished: false,
+        }
+    }
+
+    pub fn plan(&self) -> &Plan {
+        &self.shared.plan
+    }
+
+    /// The report so far (complete once the iterator has ended).
+    pub fn report(&self) -> Arc<Mutex<Report>> {
+        self.report.clone()
+    }
+
+    fn report_lock(&self) -> MutexGuard<'_, Report> {
+        self.report.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn stop(&mut self) {
+        self.finished = true;
+        self.shared.cancel.store(true, Ordering::SeqCst);
+        for s in &self.shared.slots {
+            s.cv.notify_all();
+        }
+    }
+
+    /// Close the current file: its summary line, and in strict mode an error if it failed.
+    fn end_file(&mut self, end: ReadEnd) -> Option<Error> {
+        let info = &self.shared.plan.files[self.cur];
+        let mut status = match (&end.error, info.format) {
+            (Some((_, true)), _) => Status::Truncated,
+            (Some((_, false)), _) => Status::Error,
+            (None, _) if end.decompressed == 0 => Status::Empty,
+            (None, None) => Status::Unrecognised,
+            (None, Some(_)) => Status::Ok,
+        };
+        let mut error = end.error.as_ref().map(|(e, truncated)| {
+            if *truncated {
+                format!("stream cut after {} decompressed bytes: {e}", end.decompressed)
+            } else {
+                e.to_string()
+            }
+        });
+        if let Some(msg) = self.failed.take() {
+            status = Status::Error;
+            error = Some(msg);
+        }
+        let summary = FileSummary {
+            path: info.display.clone(),
+            format: info.format,
+            compression: end.compression,
+            sha256: end.sha256,
+            bytes: end.raw_bytes,
+            decompressed_bytes: end.decompressed,
+            lines: self.lines,
+            rows: self.rows,
+            rejected: self.rejected,
+            status,
+            error: error.clone(),
+        };
+        let path = info.display.clone();
+        self.report_lock().files.push(summary);
+        self.cur += 1;
+        self.next_chunk = 0;
+        self.lines = 0;
+        self.rows = 0;
+        self.rejected = 0;
+        if self.shared.opts.strict && status != Status::Ok && status != Status::Empty {
+            let source = match end.error {
+                Some((e, _)) => io::Error::new(e.kind(), error.unwrap_or_default()),
+                None => io::Error::other(error.unwrap_or_else(|| status.as_str().to_string())),
+            };
+            return Some(Error::Io { path, source });
+        }
+        None
+    }
+
+    /// Place a parsed chunk in its file: absolute lines and offsets, rejects to the report.
+    fn place(&mut self, parsed: ParsedChunk, offset: u64) -> Result<Option<Output>> {
+        let base = self.lines;
+        self.lines += parsed.n_lines;
+        self.rows += parsed.rows() as u64;
+        self.rejected += parsed.rejects.len() as u64;
+        let file = self.cur;
+        if let Some(first) = parsed.rejects.first() {
+            if self.shared.opts.strict {
+                return Err(Error::Parse {
+                    file: self.shared.plan.files[file].display.clone(),
+                    line: base + first.line + 1,
+                    reason: first.reason.to_string(),
+                });
+            }
+        }
+        {
+            let mut rep = self.report_lock();
+            rep.rejects.extend(parsed.rejects.into_iter().map(|r| RejectRow {
+                file,
+                line: base + r.line + 1,
+                offset: offset + r.offset,
+                reason: r.reason.into_owned(),
+                raw: r.raw,
+            }));
+        }
+        let n = parsed.row_lines.len();
+        if n == 0 {
+            return Ok(None);
+        }
+        let Some(format) = self.shared.plan.files[file].format else { return Ok(None) };
+        let info = &self.shared.plan.files[file];
+        let mut columns: Vec<ArrayRef> = Vec::with_capacity(parsed.columns.len() + 3);
+        columns.push(constant_dict(&info.display, n));
+        columns.push(std::sync::Arc::new(parsed.row_lines.iter().map(|l| base + l + 1).collect::<UInt64Array>()));
+        columns.push(std::sync::Arc::new(parsed.row_offsets.iter().map(|o| offset + o).collect::<UInt64Array>()));
+        columns.extend(parsed.columns);
+        let batch = RecordBatch::try_new(format.schema(), columns)
+            .map_err(|e| Error::InvalidArgument(format!("internal error building a {} batch: {e}", format.as_str())))?;
+        Ok(Some(Output { file, format, batch }))
+    }
+}
+
+impl Iterator for Scan {
+    type Item = Result<Output>;
+
+    fn next(&mut self) -> Option<Result<Output>> {
+        while !self.finished {
+            if self.cur >= self.shared.plan.files.len() {
+                self.finished = true;
+                return None;
+            }
+            let shared = self.shared.clone();
+            let slot = &shared.slots[self.cur];
+            let mut st = slot.lock();
+            let got = loop {
+                if let Some(done) = st.ready.remove(&self.next_chunk) {
+                    st.in_flight -= 1;
+                    slot.cv.notify_all();
+                    break Some(done);
+                }
+                if st.end.as_ref().is_some_and(|e| e.chunks == self.next_chunk) {
+                    break None;
+                }
+                st = slot.cv.wait(st).unwrap_or_else(|p| p.into_inner());
+            };
+            let Some(done) = got else {
+                let end = st.end.take().expect("end was checked");
+                drop(st);
+                if let Some(err) = self.end_file(end) {
+                    self.stop();
+                    return Some(Err(err));
+                }
+                continue;
+            };
+            drop(st);
+            self.next_chunk += 1;
+            match done {
+                Err(msg) => {
+                    self.failed = Some(msg);
+                }
+                Ok((parsed, offset)) => match self.place(parsed, offset) {
+                    Ok(Some(out)) => return Some(Ok(out)),
+                    Ok(None) => {}
+                    Err(e) => {
+                        self.stop();
+                        return Some(Err(e));
+                    }
+                },
+            }
+        }
+        None
+    }
+}
+
+impl Drop for Scan {
+    fn drop(&mut self) {
+        self.stop();
+        for r in self.readers.drain(..) {
+            let _ = r.join();
+        }
+    }
+}
+
+/// Read one file on a reader thread: chunks go to rayon, the end goes to the file's slot.
+fn read_file(sh: &Arc<Shared>, i: usize) {
+    let info = &sh.plan.files[i];
+    let slot = &sh.slots[i];
+    let finish = |end: ReadEnd| {
+        slot.lock().end = Some(end);
+        slot.cv.notify_all();
+    };
+    let src = match Source::open(&info.path) {
+        Ok(s) => s,
+        Err(e) => {
+            let e = io::Error::new(e.kind(), format!("cannot read {}: {e}", info.display));
+            return finish(ReadEnd {
+                chunks: 0,
+                compression: None,
+                sha256: None,
+                raw_bytes: 0,
+                decompressed: 0,
+                error: Some((e, false)),
+            });
+        }
+    };
+    let compression = src.compression();
+    let mut chunker = Chunker::new(src, sh.opts.chunk_bytes, sh.opts.max_line);
+    let mut chunks = 0;
+    for chunk in chunker.by_ref() {
+        if sh.cancel.load(Ordering::SeqCst) {
+            break;
+        }
+        {
+            let mut st = slot.lock();
+            while st.in_flight >= sh.in_flight && !sh.cancel.load(Ordering::SeqCst) {
+                st = slot.cv.wait(st).unwrap_or_else(|p| p.into_inner());
+            }
+            st.in_flight += 1;
+        }
+        chunks += 1;
+        let sh2 = sh.clone();
+        let format = info.format;
+        rayon::spawn(move || {
+            let (index, offset) = (chunk.index, chunk.offset);
+            let parsed = catch_unwind(AssertUnwindSafe(|| match format {
+                Some(f) => f.parse_chunk(chunk),
+                None => formats::reject_all(chunk, "format not recognised"),
+            }))
+            .map(|p| (p, offset))
+            .map_err(|_| format!("internal error: the parser failed on the chunk at byte {offset}; its lines are not counted"));
+            let slot = &sh2.slots[i];
+            slot.lock().ready.insert(index, parsed);
+            slot.cv.notify_all();
+        });
+    }
+    let decompressed = chunker.bytes_read();
+    let read_error = chunker.take_error();
+    let src = chunker.into_inner();
+    let (sha256, raw_bytes, finish_error) = match src.finish() {
+        Ok((h, n)) => (Some(h), n, None),
+        Err(e) => (None, 0, Some(e)),
+    };
+    let error = match (read_error, finish_error) {
+        (Some(e), _) => Some((e, compression != Compression::None)),
+        (None, Some(e)) => Some((e, false)),
+        (None, None) => None,
+    };
+    finish(ReadEnd { chunks, compression: Some(compression), sha256, raw_bytes, decompressed, error });
+}
+
+/// Everything a read gives when materialised.
+pub struct ReadResult {
+    pub plan: Plan,
+    /// Batches of each format, in file order.
+    pub tables: BTreeMap<FormatId, Vec<RecordBatch>>,
+    pub report: Report,
+}
+
+/// Read everything into memory.
+pub fn read_all(inputs: &[String], opts: ReadOptions) -> Result<ReadResult> {
+    let plan = Plan::new(inputs, opts.format)?;
+    let mut scan = Scan::start(plan.clone(), opts);
+    let mut tables: BTreeMap<FormatId, Vec<RecordBatch>> = BTreeMap::new();
+    for out in scan.by_ref() {
+        let out = out?;
+        tables.entry(out.format).or_default().push(out.batch);
+    }
+    let report = scan.report().lock().unwrap_or_else(|p| p.into_inner()).clone();
+    Ok(ReadResult { plan, tables, report })
+}

@@ -1,0 +1,181 @@
+//! Timestamps to UTC microseconds since the epoch. Hand-written, allocation-free parsers.
+
+const MICROS_PER_SEC: i64 = 1_000_000;
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+/// Month number from an English three-letter abbreviation, any case.
+pub fn month_from_abbr(b: &[u8]) -> Option<u32> {
+    if b.len() != 3 {
+        return None;
+    }
+    let k = [b[0].to_ascii_lowercase(), b[1].to_ascii_lowercase(), b[2].to_ascii_lowercase()];
+    Some(match &k {
+        b"jan" => 1,
+        b"feb" => 2,
+        b"mar" => 3,
+        b"apr" => 4,
+        b"may" => 5,
+        b"jun" => 6,
+        b"jul" => 7,
+        b"aug" => 8,
+        b"sep" => 9,
+        b"oct" => 10,
+        b"nov" => 11,
+        b"dec" => 12,
+        _ => return None,
+    })
+}
+
+#[inline]
+fn digits(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 9 {
+        return None;
+    }
+    let mut v = 0u32;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u32::from(c - b'0');
+    }
+    Some(v)
+}
+
+/// Seconds east of UTC from `+hhmm` / `-hhmm` (also `+hh:mm`, and `Z`).
+pub fn parse_offset(b: &[u8]) -> Option<i64> {
+    if b == b"Z" {
+        return Some(0);
+    }
+    let (sign, rest) = match b.first()? {
+        b'+' => (1, &b[1..]),
+        b'-' => (-1, &b[1..]),
+        _ => return None,
+    };
+    let (h, m) = match rest.len() {
+        4 => (digits(&rest[..2])?, digits(&rest[2..])?),
+        5 if rest[2] == b':' => (digits(&rest[..2])?, digits(&rest[3..])?),
+        _ => return None,
+    };
+    if h > 23 || m > 59 {
+        return None;
+    }
+    Some(sign * i64::from(h * 3600 + m * 60))
+}
+
+/// Caches the day number of the last date seen: logs are sorted-ish, so the date part of a
+/// timestamp rarely changes from one line to the next.
+#[derive(Default)]
+pub struct DateCache {
+    key: [u8; 11],
+    days: i64,
+    valid: bool,
+}
+
+impl DateCache {
+    /// Parse NCSA `dd/Mon/yyyy` (11 bytes).
+    fn ncsa_days(&mut self, b: &[u8]) -> Option<i64> {
+        if self.valid && b == self.key {
+            return Some(self.days);
+        }
+        if b.len() != 11 || b[2] != b'/' || b[6] != b'/' {
+            return None;
+        }
+        let d = digits(&b[..2])?;
+        let m = month_from_abbr(&b[3..6])?;
+        let y = i64::from(digits(&b[7..11])?);
+        if d == 0 || d > days_in_month(y, m) {
+            return None;
+        }
+        let days = days_from_civil(y, m, d);
+        self.key.copy_from_slice(b);
+        self.days = days;
+        self.valid = true;
+        Some(days)
+    }
+
+    /// Parse the NCSA / Apache `%t` timestamp (the text between the brackets):
+    /// `dd/Mon/yyyy:HH:MM:SS ±hhmm`, also with `.fff` fractional seconds, and the Carbonio
+    /// variant `dd/MMM/yyyy:HH:mm:ss:ms Z` whose `:ms` part repeats minute and second (Java's
+    /// `m` and `s` letters) and is therefore ignored. Returns UTC microseconds.
+    pub fn parse_ncsa(&mut self, b: &[u8]) -> Option<i64> {
+        if b.len() < 26 || b[11] != b':' || b[14] != b':' || b[17] != b':' {
+            return None;
+        }
+        let days = self.ncsa_days(&b[..11])?;
+        let h = digits(&b[12..14])?;
+        let mi = digits(&b[15..17])?;
+        let s = digits(&b[18..20])?;
+        if h > 23 || mi > 59 || s > 60 {
+            return None;
+        }
+        let sp = memchr::memchr(b' ', &b[20..])? + 20;
+        let mut micros = 0i64;
+        let frac = &b[20..sp];
+        if let Some(rest) = frac.strip_prefix(b".") {
+            digits(rest)?;
+            let kept = &rest[..rest.len().min(6)]; // sub-microsecond digits are dropped
+            micros = i64::from(digits(kept)?) * 10i64.pow(6 - kept.len() as u32);
+        } else if let Some(rest) = frac.strip_prefix(b":") {
+            digits(rest)?;
+        } else if !frac.is_empty() {
+            return None;
+        }
+        let off = parse_offset(&b[sp + 1..])?;
+        let secs = days * 86_400 + i64::from(h * 3600 + mi * 60 + s) - off;
+        Some(secs * MICROS_PER_SEC + micros)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_days() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(days_from_civil(1969, 12, 31), -1);
+    }
+
+    #[test]
+    fn ncsa_with_offsets() {
+        let mut c = DateCache::default();
+        // 2022-06-30T05:33:18Z = 1656567198
+        assert_eq!(c.parse_ncsa(b"30/Jun/2022:05:33:18 +0000"), Some(1_656_567_198_000_000));
+        assert_eq!(c.parse_ncsa(b"30/Jun/2022:07:33:18 +0200"), Some(1_656_567_198_000_000));
+        assert_eq!(c.parse_ncsa(b"30/Jun/2022:00:03:18 -0530"), Some(1_656_567_198_000_000));
+        assert_eq!(c.parse_ncsa(b"30/Jun/2022:05:33:18.250 +0000"), Some(1_656_567_198_250_000));
+        assert_eq!(c.parse_ncsa(b"30/Jun/2022:05:33:18:3318 +0000"), Some(1_656_567_198_000_000));
+    }
+
+    #[test]
+    fn ncsa_rejects_bad_dates() {
+        let mut c = DateCache::default();
+        assert_eq!(c.parse_ncsa(b"31/Jun/2022:05:33:18 +0000"), None);
+        assert_eq!(c.parse_ncsa(b"29/Feb/2022:05:33:18 +0000"), None);
+        assert!(c.parse_ncsa(b"29/Feb/2024:05:33:18 +0000").is_some());
+        assert_eq!(c.parse_ncsa(b"30/Jux/2022:05:33:18 +0000"), None);
+        assert_eq!(c.parse_ncsa(b"30/Jun/2022:25:33:18 +0000"), None);
+        assert_eq!(c.parse_ncsa(b"30/Jun/2022:05:33:18 0000"), None);
+        assert_eq!(c.parse_ncsa(b"30/Jun/2022:05:33:18"), None);
+    }
+}

@@ -1,0 +1,215 @@
+//! Python bindings of veilleur-core, compiled to `veilleur._core`. Converts arguments,
+//! releases the GIL around every call into the engine, maps errors, and hands Arrow data out
+//! through the Arrow PyCapsule interface (no copy). Nothing else lives here.
+
+mod arrow_export;
+mod errors;
+
+use std::sync::{Arc, Mutex};
+
+use arrow_array::RecordBatch;
+use arrow_schema::{ArrowError, SchemaRef};
+use pyo3::prelude::*;
+
+use veilleur_core::pipeline::{Plan, ReadOptions, Scan};
+use veilleur_core::{events, FormatId, Report};
+
+use arrow_export::ArrowTable;
+use errors::to_pyerr;
+
+fn options(format: Option<&str>, strict: bool, chunk_bytes: Option<usize>) -> PyResult<ReadOptions> {
+    let format = match format {
+        None => None,
+        Some(name) => Some(FormatId::parse(name).ok_or_else(|| {
+            let known: Vec<&str> = FormatId::ALL.iter().map(|f| f.as_str()).collect();
+            pyo3::exceptions::PyValueError::new_err(format!("unknown format {name:?}; known formats: {}", known.join(", ")))
+        })?),
+    };
+    let mut opts = ReadOptions { format, strict, ..ReadOptions::default() };
+    if let Some(c) = chunk_bytes {
+        opts.chunk_bytes = c.max(1);
+    }
+    Ok(opts)
+}
+
+/// Every batch read, in file order, with its format.
+#[pyclass(module = "veilleur._core", frozen)]
+struct RawBundle {
+    outputs: Vec<(FormatId, RecordBatch)>,
+    report: Report,
+}
+
+#[pymethods]
+impl RawBundle {
+    /// Format ids present, sorted.
+    fn formats(&self) -> Vec<&'static str> {
+        let mut f: Vec<FormatId> = self.outputs.iter().map(|(f, _)| *f).collect();
+        f.sort();
+        f.dedup();
+        f.into_iter().map(FormatId::as_str).collect()
+    }
+
+    /// One format's typed table.
+    fn table(&self, format: &str) -> PyResult<ArrowTable> {
+        let f = FormatId::parse(format)
+            .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err(format!("unknown format {format:?}")))?;
+        let batches = self.outputs.iter().filter(|(g, _)| *g == f).map(|(_, b)| b.clone()).collect();
+        Ok(ArrowTable::new(f.schema(), batches))
+    }
+
+    /// Every row in the normalised event schema.
+    fn events(&self, py: Python<'_>) -> PyResult<ArrowTable> {
+        let batches = py
+            .detach(|| self.outputs.iter().map(|(f, b)| events::to_events(*f, b)).collect::<Result<Vec<_>, _>>())
+            .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
+        Ok(ArrowTable::new(events::schema(), batches))
+    }
+
+    fn summary(&self) -> ArrowTable {
+        let b = self.report.summary_batch();
+        ArrowTable::new(b.schema(), vec![b])
+    }
+
+    fn rejects(&self) -> ArrowTable {
+        let b = self.report.rejects_batch();
+        ArrowTable::new(b.schema(), vec![b])
+    }
+}
+
+/// Read files into memory. The GIL is released while reading.
+#[pyfunction]
+#[pyo3(signature = (paths, format=None, strict=false, chunk_bytes=None))]
+fn read(py: Python<'_>, paths: Vec<String>, format: Option<&str>, strict: bool, chunk_bytes: Option<usize>) -> PyResult<RawBundle> {
+    let opts = options(format, strict, chunk_bytes)?;
+    let result = py.detach(move || -> veilleur_core::Result<RawBundle> {
+        let plan = Plan::new(&paths, opts.format)?;
+        let mut scan = Scan::start(plan, opts);
+        let mut outputs = Vec::new();
+        for out in scan.by_ref() {
+            let out = out?;
+            outputs.push((out.format, out.batch));
+        }
+        let report = scan.report().lock().unwrap_or_else(|p| p.into_inner()).clone();
+        Ok(RawBundle { outputs, report })
+    });
+    result.map_err(|e| to_pyerr(py, e))
+}
+
+/// A read streamed batch by batch through `__arrow_c_stream__` (once); `summary()` and
+/// `rejects()` are complete when the stream has ended.
+#[pyclass(module = "veilleur._core", frozen)]
+struct RawStream {
+    scan: Mutex<Option<Scan>>,
+    schema: SchemaRef,
+    events: bool,
+    report: Arc<Mutex<Report>>,
+    formats: Vec<&'static str>,
+}
+
+#[pymethods]
+impl RawStream {
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_stream__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, pyo3::types::PyCapsule>> {
+        let _ = requested_schema; // the schema is fixed by the format; requests are not cast
+        let scan = self
+            .scan
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("this stream was already consumed"))?;
+        let events = self.events;
+        let batches = scan.map(move |out| {
+            let out = out.map_err(|e| ArrowError::ExternalError(Box::new(e)))?;
+            if events {
+                events::to_events(out.format, &out.batch)
+            } else {
+                Ok(out.batch)
+            }
+        });
+        arrow_export::stream_capsule(py, self.schema.clone(), Box::new(batches))
+    }
+
+    fn formats(&self) -> Vec<&'static str> {
+        self.formats.clone()
+    }
+
+    fn summary(&self) -> ArrowTable {
+        let b = self.report.lock().unwrap_or_else(|p| p.into_inner()).summary_batch();
+        ArrowTable::new(b.schema(), vec![b])
+    }
+
+    fn rejects(&self) -> ArrowTable {
+        let b = self.report.lock().unwrap_or_else(|p| p.into_inner()).rejects_batch();
+        ArrowTable::new(b.schema(), vec![b])
+    }
+}
+
+/// Plan a read and start it; batches come through the returned stream. With `events`, rows
+/// are in the normalised schema; without, every recognised file must be of one format.
+#[pyfunction]
+#[pyo3(signature = (paths, format=None, strict=false, events=false, chunk_bytes=None))]
+fn stream(
+    py: Python<'_>,
+    paths: Vec<String>,
+    format: Option<&str>,
+    strict: bool,
+    events: bool,
+    chunk_bytes: Option<usize>,
+) -> PyResult<RawStream> {
+    let opts = options(format, strict, chunk_bytes)?;
+    let plan = py.detach(|| Plan::new(&paths, opts.format)).map_err(|e| to_pyerr(py, e))?;
+    let formats: Vec<FormatId> = plan.formats();
+    let schema = if events {
+        events::schema()
+    } else {
+        match formats.as_slice() {
+            [one] => one.schema(),
+            [] => FormatId::Combined.schema(),
+            many => {
+                let names: Vec<&str> = many.iter().map(|f| f.as_str()).collect();
+                return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                    "the inputs hold several formats ({}); pass format=... to pick one, or schema=\"events\"",
+                    names.join(", ")
+                )));
+            }
+        }
+    };
+    let scan = Scan::start(plan, opts);
+    let report = scan.report();
+    Ok(RawStream {
+        scan: Mutex::new(Some(scan)),
+        schema,
+        events,
+        report,
+        formats: formats.into_iter().map(FormatId::as_str).collect(),
+    })
+}
+
+/// The known format ids.
+#[pyfunction]
+fn formats() -> Vec<&'static str> {
+    FormatId::ALL.iter().map(|f| f.as_str()).collect()
+}
+
+/// The normalised event schema, as an Arrow schema capsule holder.
+#[pyfunction]
+fn events_schema() -> ArrowTable {
+    ArrowTable::new(events::schema(), Vec::new())
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(read, m)?)?;
+    m.add_function(wrap_pyfunction!(stream, m)?)?;
+    m.add_function(wrap_pyfunction!(formats, m)?)?;
+    m.add_function(wrap_pyfunction!(events_schema, m)?)?;
+    m.add_class::<RawBundle>()?;
+    m.add_class::<RawStream>()?;
+    m.add_class::<ArrowTable>()?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
