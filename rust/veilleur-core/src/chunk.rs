@@ -60,30 +60,26 @@ impl<R: Read> Chunker<R> {
         self.src
     }
 
-    /// Fill `buf` up to `want` more bytes; returns how many were read (0 at end or error).
+    /// Read up to `want` more bytes onto the end of `buf`; returns how many (0 at the end of
+    /// the stream or on an error, which is kept for `take_error`).
     fn fill(&mut self, buf: &mut Vec<u8>, want: usize) -> usize {
         if self.eof {
             return 0;
         }
+        buf.reserve(want);
         let start = buf.len();
-        buf.resize(start + want, 0);
-        let mut n = 0;
-        while n < want {
-            match self.src.read(&mut buf[start + n..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    break;
-                }
-                Ok(k) => n += k,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    self.eof = true;
-                    self.error = Some(e);
-                    break;
-                }
+        // `read_to_end` on a `Take` reads into spare capacity without zeroing it first
+        match (&mut self.src).take(want as u64).read_to_end(buf) {
+            Ok(_) => {}
+            Err(e) => {
+                self.eof = true;
+                self.error = Some(e);
             }
         }
-        buf.truncate(start + n);
+        let n = buf.len() - start;
+        if n < want {
+            self.eof = true;
+        }
         n
     }
 
@@ -118,7 +114,8 @@ impl<R: Read> Iterator for Chunker<R> {
     type Item = Chunk;
 
     fn next(&mut self) -> Option<Chunk> {
-        let mut buf = std::mem::take(&mut self.carry);
+        let mut buf = Vec::with_capacity(self.target + self.target.min(1 << 16) + self.carry.len());
+        buf.append(&mut self.carry);
         let mut scanned = 0; // bytes of buf already searched for a newline
         let mut cut: Option<usize> = None; // just past the last newline found
         loop {

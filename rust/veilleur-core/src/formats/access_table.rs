@@ -82,8 +82,10 @@ impl Col {
     }
 }
 
-/// Builds every access-log column; `finish` keeps the ones a format lists.
+/// Builds the columns of one access-log format (the others are skipped).
 pub struct AccessBuilder {
+    cols: &'static [Col],
+    used: u32,
     ts: PrimCol<TimestampMicrosecondType>,
     client: StrCol,
     client_ip: StrCol,
@@ -107,29 +109,38 @@ pub struct AccessBuilder {
 }
 
 impl AccessBuilder {
-    pub fn with_capacity(n: usize) -> Self {
+    pub fn new(cols: &'static [Col], n: usize) -> Self {
+        let used = cols.iter().fold(0u32, |m, c| m | (1 << *c as u32));
+        let cap = |c: Col| if used & (1 << c as u32) != 0 { n } else { 0 };
         AccessBuilder {
-            ts: PrimCol::with_capacity(n),
-            client: StrCol::with_capacity(n),
-            client_ip: StrCol::with_capacity(n),
-            client_port: PrimCol::with_capacity(n),
-            ident: StrCol::with_capacity(n),
-            user: StrCol::with_capacity(n),
-            request: StrCol::with_capacity(n),
-            method: StrCol::with_capacity(n),
-            url: StrCol::with_capacity(n),
-            path: StrCol::with_capacity(n),
-            query: StrCol::with_capacity(n),
-            protocol: StrCol::with_capacity(n),
-            status: PrimCol::with_capacity(n),
-            bytes: PrimCol::with_capacity(n),
-            referrer: StrCol::with_capacity(n),
-            user_agent: StrCol::with_capacity(n),
-            latency_ms: PrimCol::with_capacity(n),
-            upstream: StrCol::with_capacity(n),
-            server: StrCol::with_capacity(n),
-            extra: StrCol::with_capacity(n),
+            cols,
+            used,
+            ts: PrimCol::with_capacity(cap(Col::Ts)),
+            client: StrCol::with_capacity(cap(Col::Client)),
+            client_ip: StrCol::with_capacity(cap(Col::ClientIp)),
+            client_port: PrimCol::with_capacity(cap(Col::ClientPort)),
+            ident: StrCol::with_capacity(cap(Col::Ident)),
+            user: StrCol::with_capacity(cap(Col::User)),
+            request: StrCol::with_capacity(cap(Col::Request)),
+            method: StrCol::with_capacity(cap(Col::Method)),
+            url: StrCol::with_capacity(cap(Col::Url)),
+            path: StrCol::with_capacity(cap(Col::Path)),
+            query: StrCol::with_capacity(cap(Col::Query)),
+            protocol: StrCol::with_capacity(cap(Col::Protocol)),
+            status: PrimCol::with_capacity(cap(Col::Status)),
+            bytes: PrimCol::with_capacity(cap(Col::Bytes)),
+            referrer: StrCol::with_capacity(cap(Col::Referrer)),
+            user_agent: StrCol::with_capacity(cap(Col::UserAgent)),
+            latency_ms: PrimCol::with_capacity(cap(Col::LatencyMs)),
+            upstream: StrCol::with_capacity(cap(Col::Upstream)),
+            server: StrCol::with_capacity(cap(Col::Server)),
+            extra: StrCol::with_capacity(cap(Col::Extra)),
         }
+    }
+
+    #[inline]
+    fn has(&self, c: Col) -> bool {
+        self.used & (1 << c as u32) != 0
     }
 
     /// Append one parsed line. `line` lives at `base` in `block`; rewritten text (canonical
@@ -148,7 +159,6 @@ impl AccessBuilder {
             }
             None => self.client_ip.push_null(),
         }
-        self.client_port.push_opt(r.client_port);
         self.ident.push_opt(opt(r.ident));
         self.user.push_opt(opt(r.user));
         self.request.push_opt(Some(at(r.request)));
@@ -159,18 +169,30 @@ impl AccessBuilder {
         self.protocol.push_opt(opt(r.protocol));
         self.status.push(r.status);
         self.bytes.push_opt(r.bytes);
-        self.referrer.push_opt(opt(r.referrer));
-        self.user_agent.push_opt(opt(r.user_agent));
-        self.latency_ms.push_opt(r.latency_ms);
-        self.upstream.push_opt(opt(r.upstream));
-        self.server.push_opt(opt(r.server));
-        self.extra.push_opt(opt(r.extra));
+        if self.has(Col::ClientPort) {
+            self.client_port.push_opt(r.client_port);
+        }
+        if self.has(Col::Referrer) {
+            self.referrer.push_opt(opt(r.referrer));
+            self.user_agent.push_opt(opt(r.user_agent));
+        }
+        if self.has(Col::LatencyMs) {
+            self.latency_ms.push_opt(r.latency_ms);
+        }
+        if self.has(Col::Upstream) {
+            self.upstream.push_opt(opt(r.upstream));
+            self.server.push_opt(opt(r.server));
+        }
+        if self.has(Col::Extra) {
+            self.extra.push_opt(opt(r.extra));
+        }
     }
 
-    pub fn finish(self, cols: &[Col], blocks: &Blocks) -> Vec<ArrayRef> {
+    /// The format's columns, in its order.
+    pub fn finish(self, blocks: &Blocks) -> Vec<ArrayRef> {
         let mut b = self;
-        let mut out = Vec::with_capacity(cols.len());
-        for &c in cols {
+        let mut out = Vec::with_capacity(b.cols.len());
+        for &c in b.cols {
             let a: ArrayRef = match c {
                 Col::Ts => Arc::new(std::mem::replace(&mut b.ts, PrimCol::with_capacity(0)).finish().with_timezone("UTC")),
                 Col::Client => std::mem::take(&mut b.client).finish(blocks),

@@ -15,11 +15,12 @@ pub const COLUMNS: &[Col] = &[
     Col::Extra,
 ];
 
-pub fn parse(line: &[u8], dates: &mut DateCache) -> Result<AccessLine, Reason> {
-    let (mut r, pos) = ncsa::parse_head(line, dates)?;
-    let (pos, full) = ncsa::parse_referrer_agent(line, pos, &mut r)?;
+/// Parse `line` into `r` (which the caller has reset).
+pub fn parse(line: &[u8], dates: &mut DateCache, r: &mut AccessLine) -> Result<(), Reason> {
+    let pos = ncsa::parse_head(line, dates, r)?;
+    let (pos, full) = ncsa::parse_referrer_agent(line, pos, r)?;
     r.extra = ncsa::rest(line, pos);
     r.client_ip = ncsa::first_client_ip(line, r.client);
     r.complete = full;
-    Ok(r)
+    Ok(())
 }

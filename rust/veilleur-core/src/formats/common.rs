@@ -8,12 +8,13 @@ use super::Reason;
 
 pub const COLUMNS: &[Col] = HEAD;
 
-pub fn parse(line: &[u8], dates: &mut DateCache) -> Result<AccessLine, Reason> {
-    let (mut r, pos) = ncsa::parse_head(line, dates)?;
+/// Parse `line` into `r` (which the caller has reset).
+pub fn parse(line: &[u8], dates: &mut DateCache, r: &mut AccessLine) -> Result<(), Reason> {
+    let pos = ncsa::parse_head(line, dates, r)?;
     if ncsa::rest(line, pos).is_some() {
         return Err("text after the bytes field (not the common format)".into());
     }
     r.client_ip = ncsa::first_client_ip(line, r.client);
     r.complete = true;
-    Ok(r)
+    Ok(())
 }

@@ -59,13 +59,14 @@ impl FormatId {
         }
     }
 
-    /// Parse one line into its fields (used by the chunk driver and by detection).
-    fn parse_line(self, line: &[u8], dates: &mut DateCache) -> Result<ncsa::AccessLine, Reason> {
+    /// Parse one line into `r` (used by the chunk driver and by detection).
+    fn parse_line(self, line: &[u8], dates: &mut DateCache, r: &mut ncsa::AccessLine) -> Result<(), Reason> {
+        *r = ncsa::AccessLine::default();
         match self {
-            FormatId::Common => common::parse(line, dates),
-            FormatId::Combined => combined::parse(line, dates),
-            FormatId::ZimbraAccess => zimbra_access::parse(line, dates),
-            FormatId::ZimbraNginx => zimbra_nginx::parse(line, dates),
+            FormatId::Common => common::parse(line, dates, r),
+            FormatId::Combined => combined::parse(line, dates, r),
+            FormatId::ZimbraAccess => zimbra_access::parse(line, dates, r),
+            FormatId::ZimbraNginx => zimbra_nginx::parse(line, dates, r),
         }
     }
 
@@ -88,19 +89,21 @@ impl FormatId {
 
     /// Whether `line` is a complete line of this format (all its fields present).
     pub fn matches(self, line: &[u8], dates: &mut DateCache) -> bool {
-        self.parse_line(line, dates).is_ok_and(|r| r.complete)
+        let mut r = ncsa::AccessLine::default();
+        self.parse_line(line, dates, &mut r).is_ok() && r.complete
     }
 
     /// Parse a chunk into this format's columns (without provenance) and rejects.
     pub fn parse_chunk(self, chunk: Chunk) -> ParsedChunk {
         let mut dates = DateCache::default();
-        let mut b = AccessBuilder::with_capacity(chunk.data.len() / 200 + 16);
+        let mut b = AccessBuilder::new(self.columns(), chunk.data.len() / 200 + 16);
+        let mut r = ncsa::AccessLine::default();
         let mut parsed = drive_lines(chunk, |line, block, base, side| {
-            let r = self.parse_line(line, &mut dates)?;
+            self.parse_line(line, &mut dates, &mut r)?;
             b.push(&r, line, block, base, side);
             Ok(())
         });
-        parsed.columns = b.finish(self.columns(), &parsed.blocks);
+        parsed.columns = b.finish(&parsed.blocks);
         parsed
     }
 }

@@ -61,9 +61,8 @@ fn is_ts_open(line: &[u8], i: usize) -> bool {
         && line[i + 1].is_ascii_digit()
 }
 
-/// Parse the common head of the line; returns the fields and the position after `bytes`.
-pub fn parse_head(line: &[u8], dates: &mut DateCache) -> Result<(AccessLine, usize), Reason> {
-    let mut r = AccessLine::default();
+/// Parse the common head of the line into `r`; returns the position after `bytes`.
+pub fn parse_head(line: &[u8], dates: &mut DateCache, r: &mut AccessLine) -> Result<usize, Reason> {
     // The timestamp's `[` anchors the line: field 1 may hold spaces (X-Forwarded-For lists).
     let open = memchr::memchr_iter(b'[', line)
         .find(|&i| is_ts_open(line, i))
@@ -91,7 +90,7 @@ pub fn parse_head(line: &[u8], dates: &mut DateCache) -> Result<(AccessLine, usi
     let req_start = pos + 1;
     let req_end = find_request_end(line, req_start).ok_or("unterminated request or no status after it")?;
     r.request = (req_start, req_end);
-    split_request(line, &mut r);
+    split_request(line, r);
 
     // status: three digits, checked by find_request_end
     let st = &line[req_end + 2..req_end + 5];
@@ -108,7 +107,7 @@ pub fn parse_head(line: &[u8], dates: &mut DateCache) -> Result<(AccessLine, usi
     } else {
         Some(parse_u64(bytes).ok_or("bytes field is not a number or '-'")?)
     };
-    Ok((r, end))
+    Ok(end)
 }
 
 /// The request's closing quote is the first unescaped `"` followed by ` NNN` and then a space
@@ -163,9 +162,11 @@ fn split_request(line: &[u8], r: &mut AccessLine) {
     let target = &line[tstart..tend];
     // absolute form `scheme://host[:port]/path?query`: the path starts after the authority
     let mut pstart = 0;
-    if let Some(k) = memchr::memmem::find(target, b"://") {
-        if target[..k].iter().all(u8::is_ascii_alphabetic) && k > 0 {
-            pstart = memchr::memchr(b'/', &target[k + 3..]).map_or(target.len(), |j| k + 3 + j);
+    if target.first() != Some(&b'/') {
+        if let Some(k) = memchr::memmem::find(target, b"://") {
+            if k > 0 && target[..k].iter().all(u8::is_ascii_alphabetic) {
+                pstart = memchr::memchr(b'/', &target[k + 3..]).map_or(target.len(), |j| k + 3 + j);
+            }
         }
     }
     match memchr::memchr(b'?', &target[pstart..]) {
@@ -282,7 +283,9 @@ mod tests {
     use super::*;
 
     fn head(line: &str) -> Result<(AccessLine, usize), Reason> {
-        parse_head(line.as_bytes(), &mut DateCache::default())
+        let mut r = AccessLine::default();
+        let pos = parse_head(line.as_bytes(), &mut DateCache::default(), &mut r)?;
+        Ok((r, pos))
     }
 
     fn text<'a>(line: &'a str, s: Option<Span>) -> Option<&'a str> {

@@ -15,9 +15,10 @@ pub const COLUMNS: &[Col] = &[
     Col::LatencyMs,
 ];
 
-pub fn parse(line: &[u8], dates: &mut DateCache) -> Result<AccessLine, Reason> {
-    let (mut r, pos) = ncsa::parse_head(line, dates)?;
-    let (pos, full) = ncsa::parse_referrer_agent(line, pos, &mut r)?;
+/// Parse `line` into `r` (which the caller has reset).
+pub fn parse(line: &[u8], dates: &mut DateCache, r: &mut AccessLine) -> Result<(), Reason> {
+    let pos = ncsa::parse_head(line, dates, r)?;
+    let (pos, full) = ncsa::parse_referrer_agent(line, pos, r)?;
     let mut pos = pos;
     if let Some((f, p)) = ncsa::next_field(line, pos)? {
         let Field::Bare((s, e)) = f else { return Err("latency field is quoted".into()) };
@@ -29,5 +30,5 @@ pub fn parse(line: &[u8], dates: &mut DateCache) -> Result<AccessLine, Reason> {
     }
     r.client_ip = ncsa::first_client_ip(line, r.client);
     r.complete = full && r.latency_ms.is_some();
-    Ok(r)
+    Ok(())
 }

@@ -36,12 +36,13 @@ fn client_ip_port(line: &[u8], client: Span) -> (Option<(Span, Option<String>)>,
     (ncsa::ip_span(line, client), None)
 }
 
-pub fn parse(line: &[u8], dates: &mut DateCache) -> Result<AccessLine, Reason> {
-    let (mut r, pos) = ncsa::parse_head(line, dates)?;
+/// Parse `line` into `r` (which the caller has reset).
+pub fn parse(line: &[u8], dates: &mut DateCache, r: &mut AccessLine) -> Result<(), Reason> {
+    let pos = ncsa::parse_head(line, dates, r)?;
     let (ip, port) = client_ip_port(line, r.client);
     r.client_ip = ip;
     r.client_port = port;
-    let (mut pos, full) = ncsa::parse_referrer_agent(line, pos, &mut r)?;
+    let (mut pos, full) = ncsa::parse_referrer_agent(line, pos, r)?;
     if let Some((f, p)) = ncsa::next_field(line, pos)? {
         r.upstream = f.value(line);
         pos = p;
@@ -52,5 +53,5 @@ pub fn parse(line: &[u8], dates: &mut DateCache) -> Result<AccessLine, Reason> {
     }
     r.extra = ncsa::rest(line, pos);
     r.complete = full && port.is_some();
-    Ok(r)
+    Ok(())
 }

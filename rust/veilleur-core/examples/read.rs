@@ -1,0 +1,35 @@
+//! `cargo run --release --example read -- PATHS...`: read files and print counts and speed.
+//! Handy with `perf record` (build with `--profile profiling` for symbols).
+
+use std::time::Instant;
+
+use veilleur_core::{pipeline::Plan, ReadOptions, Scan};
+
+fn main() {
+    let inputs: Vec<String> = std::env::args().skip(1).collect();
+    let t = Instant::now();
+    let plan = match Plan::new(&inputs, None) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    let mut rows = 0usize;
+    let mut scan = Scan::start(plan, ReadOptions::default());
+    for out in scan.by_ref() {
+        match out {
+            Ok(o) => rows += o.batch.num_rows(),
+            Err(e) => {
+                eprintln!("{e}");
+                std::process::exit(1);
+            }
+        }
+    }
+    let secs = t.elapsed().as_secs_f64();
+    let report = scan.report();
+    let report = report.lock().unwrap_or_else(|p| p.into_inner());
+    let bytes: u64 = report.files.iter().map(|f| f.decompressed_bytes).sum();
+    let rejected: u64 = report.files.iter().map(|f| f.rejected).sum();
+    println!("{rows} rows, {rejected} rejected, {bytes} bytes in {secs:.3}s = {:.0} MB/s", bytes as f64 / secs / 1e6);
+}
