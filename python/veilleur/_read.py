@@ -168,9 +168,27 @@ def read_arrow(
 
     ``schema="native"`` gives the typed table of the inputs' one format (pass ``format=`` when
     a folder mixes formats); ``schema="events"`` gives every row in the normalised schema.
-    Rejects and the summary are not returned: use :func:`read` or ``iter_batches(report=...)``.
+    Rejects and the summary are not returned: use :func:`read`, or :func:`iter_batches` with a
+    :class:`Report`.
+
+    Raises:
+        ValueError: ``schema="native"`` and the inputs hold several formats, or none recognised.
+        veilleur.ParseError: ``strict=True`` and a line was rejected.
     """
-    return iter_batches(paths, format=format, tz=tz, strict=strict, schema=schema, chunk_bytes=chunk_bytes).read_all()
+    _check_tz(tz)
+    if schema not in ("native", "events"):
+        raise ValueError("schema must be 'native' or 'events'")
+    raw = _core.read(_paths(paths), format=format, strict=strict, chunk_bytes=chunk_bytes)
+    if schema == "events":
+        return pa.table(raw.events())
+    found = raw.formats()
+    if len(found) > 1:
+        raise ValueError(
+            f"the inputs hold several formats ({', '.join(found)}); pass format=... to pick one, or schema='events'"
+        )
+    if not found:
+        raise ValueError("no input is of a recognised format; pass format=... to force one")
+    return pa.table(raw.table(found[0]))
 
 
 class Report:
@@ -210,6 +228,9 @@ def iter_batches(
 
     Batches come in file order; parsing runs ahead on all cores with bounded memory. Pass a
     :class:`Report` to get the summary and rejects once the reader is exhausted.
+
+    With ``strict=True`` the first rejected line ends the stream with ``pyarrow.ArrowInvalid``
+    (a ``ValueError``) whose message reads ``path:line: reason``.
     """
     _check_tz(tz)
     if schema not in ("native", "events"):

@@ -41,9 +41,10 @@ struct RawBundle {
 
 #[pymethods]
 impl RawBundle {
-    /// Format ids present, sorted.
+    /// Format ids of the files read (detected or forced), sorted; a format whose lines were
+    /// all rejected is still listed, with an empty table.
     fn formats(&self) -> Vec<&'static str> {
-        let mut f: Vec<FormatId> = self.outputs.iter().map(|(f, _)| *f).collect();
+        let mut f: Vec<FormatId> = self.report.files.iter().filter_map(|s| s.format).collect();
         f.sort();
         f.dedup();
         f.into_iter().map(FormatId::as_str).collect()
