@@ -93,7 +93,12 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
             .collect::<io::Result<_>>()?;
         entries.sort();
         for e in entries {
-            collect(&e, out)?;
+            // inside folders, only regular files and links: a FIFO or device would block or
+            // never end (a path named explicitly is read whatever it is)
+            let ft = e.symlink_metadata()?.file_type();
+            if ft.is_dir() || ft.is_file() || ft.is_symlink() {
+                collect(&e, out)?;
+            }
         }
     } else if meta.file_type().is_symlink() {
         // A link to a folder is not followed; a link to a file or a dangling link is an input.
