@@ -75,3 +75,38 @@ pub fn stream_capsule<'py>(
     let stream = FFI_ArrowArrayStream::new(Box::new(reader));
     PyCapsule::new(py, stream, Some(CString::new("arrow_array_stream").expect("no NUL")))
 }
+
+/// Arrow data in from Python: any object with `__arrow_c_stream__` (pyarrow Table or
+/// RecordBatchReader, polars DataFrame, duckdb relation, veilleur tables). The batches are
+/// imported without copying. Call with the GIL held; the returned reader can be drained
+/// after `Python::detach`.
+#[allow(dead_code)] // for the bindings that take tables in (IOC matching, correlation)
+pub fn import_stream(obj: &Bound<'_, PyAny>) -> PyResult<arrow_array::ffi_stream::RecordBatchStreamReader> {
+    use pyo3::types::PyCapsuleMethods;
+    if !obj.hasattr("__arrow_c_stream__")? {
+        return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "expected an Arrow table (an object with __arrow_c_stream__, such as a pyarrow.Table or a polars.DataFrame), got {}",
+            obj.get_type().name()?
+        )));
+    }
+    let capsule = obj.call_method0("__arrow_c_stream__")?;
+    let capsule = capsule.cast::<PyCapsule>().map_err(|_| pyo3::exceptions::PyTypeError::new_err("__arrow_c_stream__ did not return a capsule"))?;
+    let name = std::ffi::CString::new("arrow_array_stream").expect("no NUL");
+    let ptr = capsule.pointer_checked(Some(&name))?;
+    // SAFETY: the capsule holds an FFI_ArrowArrayStream (checked by its name); `from_raw`
+    // moves it out and leaves a released stream behind, which the capsule's destructor skips.
+    unsafe { arrow_array::ffi_stream::RecordBatchStreamReader::from_raw(ptr.as_ptr().cast()) }
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("cannot import the Arrow stream: {e}")))
+}
+
+/// Import a whole table: its schema and batches.
+#[allow(dead_code)] // for the bindings that take tables in (IOC matching, correlation)
+pub fn import_table(obj: &Bound<'_, PyAny>) -> PyResult<(SchemaRef, Vec<RecordBatch>)> {
+    let reader = import_stream(obj)?;
+    let schema = reader.schema();
+    let py = obj.py();
+    let batches = py
+        .detach(move || reader.collect::<Result<Vec<_>, ArrowError>>())
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("cannot read the Arrow stream: {e}")))?;
+    Ok((schema, batches))
+}
