@@ -8,6 +8,7 @@
 
 pub mod chunk;
 pub mod columns;
+pub mod correlate;
 pub mod error;
 pub mod events;
 pub mod formats;

@@ -1,0 +1,367 @@
+//! Grouping keys: one or several columns of any string, integer, boolean, binary or
+//! dictionary type, turned into dense group ids (`u32`) shared by every table and step that
+//! is interned or probed against the same [`Interner`].
+//!
+//! A row's key is encoded to bytes by value, not by physical type: strings (`Utf8`,
+//! `LargeUtf8`, `Utf8View`, or a dictionary of them) as a tag and their bytes, integers of
+//! any width and sign as a tag and an `i128`, so `Utf8` "10.0.0.1" equals `Utf8View`
+//! "10.0.0.1" and `Int32` 5 equals `UInt64` 5; a string never equals an integer. A null in any
+//! key column gives [`NO_GROUP`]: null keys never match.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::*;
+use arrow_array::{Array, ArrayRef};
+use arrow_schema::DataType;
+use rayon::prelude::*;
+
+use super::table::{Row, Table};
+use crate::{Error, Result};
+
+/// Group id of a row that has a null key (or, when probing, a key the interner never saw).
+pub const NO_GROUP: u32 = u32::MAX;
+
+/// FxHash (rustc's): fast on short keys; keys come from logs, and the map holds only the
+/// smaller side's keys, so flooding costs time, never correctness.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(c.try_into().expect("8 bytes"))).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+        for &x in chunks.remainder() {
+            h = (h.rotate_left(5) ^ u64::from(x)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+        self.0 = h;
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.write(&[i]);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.0 = (self.0.rotate_left(5) ^ i as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub type FxBuild = BuildHasherDefault<FxHasher>;
+
+/// One key column of one batch, viewed by type.
+enum Col<'a> {
+    Utf8(&'a arrow_array::StringArray),
+    LargeUtf8(&'a arrow_array::LargeStringArray),
+    View(&'a arrow_array::StringViewArray),
+    Bin(&'a arrow_array::BinaryArray),
+    LargeBin(&'a arrow_array::LargeBinaryArray),
+    BinView(&'a arrow_array::BinaryViewArray),
+    Bool(&'a arrow_array::BooleanArray),
+    Int(&'a dyn Array, fn(&dyn Array, usize) -> i128),
+    Dict { keys: &'a dyn Array, index: Vec<usize>, values: Box<Col<'a>> },
+}
+
+fn int_at<T: ArrowPrimitiveType>(a: &dyn Array, i: usize) -> i128
+where
+    T::Native: Into<i128>,
+{
+    a.as_primitive::<T>().value(i).into()
+}
+
+impl<'a> Col<'a> {
+    fn new(a: &'a ArrayRef, name: &str) -> Result<Col<'a>> {
+        Col::of(a.as_ref(), name)
+    }
+
+    fn of(a: &'a dyn Array, name: &str) -> Result<Col<'a>> {
+        Ok(match a.data_type() {
+            DataType::Utf8 => Col::Utf8(a.as_string::<i32>()),
+            DataType::LargeUtf8 => Col::LargeUtf8(a.as_string::<i64>()),
+            DataType::Utf8View => Col::View(a.as_string_view()),
+            DataType::Binary => Col::Bin(a.as_binary::<i32>()),
+            DataType::LargeBinary => Col::LargeBin(a.as_binary::<i64>()),
+            DataType::BinaryView => Col::BinView(a.as_binary_view()),
+            DataType::Boolean => Col::Bool(a.as_boolean()),
+            DataType::Int8 => Col::Int(a, int_at::<Int8Type>),
+            DataType::Int16 => Col::Int(a, int_at::<Int16Type>),
+            DataType::Int32 => Col::Int(a, int_at::<Int32Type>),
+            DataType::Int64 => Col::Int(a, int_at::<Int64Type>),
+            DataType::UInt8 => Col::Int(a, int_at::<UInt8Type>),
+            DataType::UInt16 => Col::Int(a, int_at::<UInt16Type>),
+            DataType::UInt32 => Col::Int(a, int_at::<UInt32Type>),
+            DataType::UInt64 => Col::Int(a, int_at::<UInt64Type>),
+            DataType::Dictionary(_, _) => {
+                let d = a.as_any_dictionary();
+                Col::Dict { keys: d.keys(), index: d.normalized_keys(), values: Box::new(Col::of(d.values().as_ref(), name)?) }
+            }
+            other => {
+                return Err(Error::InvalidArgument(format!(
+                    "key column {name:?} has type {other}; keys must be strings, integers, booleans, binary or dictionaries of them"
+                )))
+            }
+        })
+    }
+
+    /// Append row `i`'s encoding to `buf`; false if it is null.
+    fn encode(&self, i: usize, buf: &mut Vec<u8>) -> bool {
+        fn bytes(buf: &mut Vec<u8>, tag: u8, v: &[u8]) {
+            buf.push(tag);
+            buf.extend_from_slice(&(v.len() as u32).to_le_bytes());
+            buf.extend_from_slice(v);
+        }
+        macro_rules! s {
+            ($a:expr, $tag:expr, $conv:expr) => {{
+                if $a.is_null(i) {
+                    return false;
+                }
+                bytes(buf, $tag, $conv($a.value(i)));
+            }};
+        }
+        match self {
+            Col::Utf8(a) => s!(a, b's', str::as_bytes),
+            Col::LargeUtf8(a) => s!(a, b's', str::as_bytes),
+            Col::View(a) => s!(a, b's', str::as_bytes),
+            Col::Bin(a) => s!(a, b'b', |v| v),
+            Col::LargeBin(a) => s!(a, b'b', |v| v),
+            Col::BinView(a) => s!(a, b'b', |v| v),
+            Col::Bool(a) => {
+                if a.is_null(i) {
+                    return false;
+                }
+                buf.push(if a.value(i) { b'T' } else { b'F' });
+            }
+            Col::Int(a, at) => {
+                if a.is_null(i) {
+                    return false;
+                }
+                buf.push(b'i');
+                buf.extend_from_slice(&at(*a, i).to_le_bytes());
+            }
+            Col::Dict { keys, index, values } => {
+                if keys.is_null(i) {
+                    return false;
+                }
+                return values.encode(index[i], buf);
+            }
+        }
+        true
+    }
+}
+
+/// The key columns of one table, batch by batch.
+pub struct KeyCols<'a> {
+    /// Per batch: (first global row, number of rows, one view per key column).
+    batches: Vec<(usize, usize, Vec<Col<'a>>)>,
+    n: usize,
+}
+
+impl<'a> KeyCols<'a> {
+    /// `names` may be empty: every row then has the same (empty) key.
+    pub fn new(table: &'a Table, names: &[String]) -> Result<KeyCols<'a>> {
+        let idx: Vec<usize> = names.iter().map(|n| table.index_of(n)).collect::<Result<_>>()?;
+        let mut batches = Vec::with_capacity(table.batches.len());
+        let mut start = 0;
+        for b in &table.batches {
+            let cols = idx.iter().zip(names).map(|(c, n)| Col::new(b.column(*c), n)).collect::<Result<Vec<_>>>()?;
+            batches.push((start, b.num_rows(), cols));
+            start += b.num_rows();
+        }
+        Ok(KeyCols { batches, n: table.num_rows() })
+    }
+
+    pub fn num_rows(&self) -> usize {
+        self.n
+    }
+
+    fn encode(cols: &[Col<'_>], i: usize, buf: &mut Vec<u8>) -> bool {
+        buf.clear();
+        cols.iter().all(|c| c.encode(i, buf))
+    }
+
+    /// Call `f(global row, encoded key)` for every row whose key has no null, in row order,
+    /// over rows `lo..hi`.
+    fn for_range(&self, lo: usize, hi: usize, mut f: impl FnMut(usize, &[u8])) {
+        let mut buf = Vec::with_capacity(64);
+        for (start, len, cols) in &self.batches {
+            let (s, e) = ((*start).max(lo), (start + len).min(hi));
+            for g in s..e {
+                if Self::encode(cols, g - start, &mut buf) {
+                    f(g, &buf);
+                }
+            }
+        }
+    }
+}
+
+/// Dense ids for keys, shared by every table interned or probed against it.
+#[derive(Default)]
+pub struct Interner {
+    map: HashMap<Box<[u8]>, u32, FxBuild>,
+}
+
+impl Interner {
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    fn id(&mut self, key: &[u8]) -> u32 {
+        if let Some(id) = self.map.get(key) {
+            return *id;
+        }
+        let id = self.map.len() as u32;
+        self.map.insert(key.into(), id);
+        id
+    }
+
+    /// Group id of every row (new keys get new ids), [`NO_GROUP`] for null keys. Rows for
+    /// which `keep(row)` is false are not interned and get [`NO_GROUP`].
+    pub fn intern(&mut self, cols: &KeyCols<'_>, keep: impl Fn(usize) -> bool) -> Vec<u32> {
+        let mut out = vec![NO_GROUP; cols.num_rows()];
+        cols.for_range(0, cols.num_rows(), |g, k| {
+            if keep(g) {
+                out[g] = self.id(k);
+            }
+        });
+        out
+    }
+
+    /// Group id of every row for keys already interned, [`NO_GROUP`] for null or unseen
+    /// keys; read-only, in parallel over row ranges.
+    pub fn probe(&self, cols: &KeyCols<'_>, keep: impl Fn(usize) -> bool + Sync) -> Vec<u32> {
+        const CHUNK: usize = 1 << 16;
+        let n = cols.num_rows();
+        let mut out = vec![NO_GROUP; n];
+        out.par_chunks_mut(CHUNK).enumerate().for_each(|(c, slot)| {
+            let lo = c * CHUNK;
+            cols.for_range(lo, lo + slot.len(), |g, k| {
+                if keep(g) {
+                    if let Some(id) = self.map.get(k) {
+                        slot[g - lo] = *id;
+                    }
+                }
+            });
+        });
+        out
+    }
+}
+
+/// Rows grouped by id: `rows[offsets[g]..offsets[g + 1]]` are group `g`'s rows, each group
+/// sorted by (time, row). Rows with [`NO_GROUP`] or a null time are left out. A counting
+/// sort by group, then parallel sorts inside groups: O(n + G + sum of g log g).
+pub struct Groups {
+    pub offsets: Vec<usize>,
+    pub rows: Vec<Row>,
+    pub times: Vec<i64>,
+}
+
+impl Groups {
+    pub fn build(group: &[u32], n_groups: usize, time: &[i64]) -> Groups {
+        let valid = |r: usize| group[r] != NO_GROUP && time[r] != super::time::NULL_TIME;
+        let mut offsets = vec![0usize; n_groups + 1];
+        for r in 0..group.len() {
+            if valid(r) {
+                offsets[group[r] as usize + 1] += 1;
+            }
+        }
+        for g in 0..n_groups {
+            offsets[g + 1] += offsets[g];
+        }
+        let total = offsets[n_groups];
+        let mut rows: Vec<Row> = vec![0; total];
+        let mut fill = offsets.clone();
+        for r in 0..group.len() {
+            if valid(r) {
+                let g = group[r] as usize;
+                rows[fill[g]] = r as Row;
+                fill[g] += 1;
+            }
+        }
+        // Sort each group by (time, row); rows are already in row order, so a stable sort by
+        // time is enough, and input sorted by time costs one check.
+        let mut slices: Vec<&mut [Row]> = Vec::with_capacity(n_groups);
+        let mut rest: &mut [Row] = &mut rows;
+        for g in 0..n_groups {
+            let (a, b) = rest.split_at_mut(offsets[g + 1] - offsets[g]);
+            slices.push(a);
+            rest = b;
+        }
+        slices.par_iter_mut().for_each(|s| {
+            if !s.windows(2).all(|w| time[w[0] as usize] <= time[w[1] as usize]) {
+                s.sort_by_key(|r| time[*r as usize]);
+            }
+        });
+        let times = rows.par_iter().map(|r| time[*r as usize]).collect();
+        Groups { offsets, rows, times }
+    }
+
+    pub fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Group `g`'s (rows, times).
+    pub fn group(&self, g: usize) -> (&[Row], &[i64]) {
+        let (a, b) = (self.offsets[g], self.offsets[g + 1]);
+        (&self.rows[a..b], &self.times[a..b])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{DictionaryArray, Int32Array, RecordBatch, StringArray, StringViewArray, UInt64Array};
+    use std::sync::Arc;
+
+    fn table(cols: Vec<(&str, ArrayRef)>) -> Table {
+        Table::from_batch(RecordBatch::try_from_iter(cols).unwrap())
+    }
+
+    #[test]
+    fn types_compare_by_value_and_nulls_never_match() {
+        let a = table(vec![
+            ("k", Arc::new(StringArray::from(vec![Some("x"), None, Some("y")])) as ArrayRef),
+            ("n", Arc::new(Int32Array::from(vec![5, 5, 7])) as ArrayRef),
+        ]);
+        let dict: DictionaryArray<Int32Type> = vec![Some("y"), Some("x"), None].into_iter().collect();
+        let b = table(vec![
+            ("k", Arc::new(dict) as ArrayRef),
+            ("n", Arc::new(UInt64Array::from(vec![7, 5, 5])) as ArrayRef),
+        ]);
+        let names = vec!["k".to_string(), "n".to_string()];
+        let mut it = Interner::default();
+        let ga = it.intern(&KeyCols::new(&a, &names).unwrap(), |_| true);
+        assert_eq!(ga, vec![0, NO_GROUP, 1]);
+        let gb = it.probe(&KeyCols::new(&b, &names).unwrap(), |_| true);
+        assert_eq!(gb, vec![1, 0, NO_GROUP]);
+        let v = table(vec![("k", Arc::new(StringViewArray::from(vec!["y", "z"])) as ArrayRef)]);
+        let one = vec!["k".to_string()];
+        let mut it = Interner::default();
+        it.intern(&KeyCols::new(&a, &one).unwrap(), |_| true);
+        assert_eq!(it.probe(&KeyCols::new(&v, &one).unwrap(), |_| true), vec![1, NO_GROUP]);
+        // a string never equals an integer
+        let s = table(vec![("n", Arc::new(StringArray::from(vec!["5"])) as ArrayRef)]);
+        let n = vec!["n".to_string()];
+        let mut it = Interner::default();
+        it.intern(&KeyCols::new(&a, &n).unwrap(), |_| true);
+        assert_eq!(it.probe(&KeyCols::new(&s, &n).unwrap(), |_| true), vec![NO_GROUP]);
+    }
+
+    #[test]
+    fn groups_sorted_by_time_then_row() {
+        let g = Groups::build(&[0, 1, 0, NO_GROUP, 0], 2, &[5, 1, 3, 0, 3]);
+        assert_eq!(g.group(0), (&[2u32, 4, 0][..], &[3i64, 3, 5][..]));
+        assert_eq!(g.group(1), (&[1u32][..], &[1i64][..]));
+    }
+}

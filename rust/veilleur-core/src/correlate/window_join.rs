@@ -1,0 +1,305 @@
+//! Window join: every (left row, right row) pair with equal keys and
+//! `lo <= right.time - left.time <= hi` (both edges inclusive), not only the nearest.
+//!
+//! Plan: key ids from the smaller table's keys (the larger table is probed in parallel, rows
+//! with unseen keys drop out at once); the side with fewer keyed rows is indexed (grouped by
+//! key, sorted by time); every row of the other side binary-searches its window in its
+//! group's times and emits its pairs. Time O(n + m + s log s + t log s + k) for s indexed
+//! rows, t streamed rows and k pairs; memory O(n + m + k). With `max_matches` the right side
+//! is always indexed, so each left row emits only its first/last k pairs.
+//!
+//! Output order: by left row (input order), then right time, then right row (input order).
+//! Columns: the left table's, then the right table's (a name already used gets `_right`
+//! appended), then `delta` = right time − left time as `duration[µs]` (same renaming rule).
+
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, DurationMicrosecondArray, RecordBatch};
+use arrow_schema::{DataType, Field, TimeUnit};
+use rayon::prelude::*;
+
+use super::keys::{Groups, Interner, KeyCols, NO_GROUP};
+use super::table::{arrow_err, schema_ref, unique_name, Row, Table};
+use super::time::{micros, NULL_TIME};
+use crate::{Error, Result};
+
+/// Which pairs `max_matches` keeps for each left row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keep {
+    /// The k pairs with the earliest right times.
+    First,
+    /// The k pairs with the latest right times.
+    Last,
+}
+
+#[derive(Clone, Debug)]
+pub struct WindowSpec {
+    /// Key columns of the left table; empty for a pure time window.
+    pub left_on: Vec<String>,
+    /// Key columns of the right table, as many as `left_on`.
+    pub right_on: Vec<String>,
+    pub left_time: String,
+    pub right_time: String,
+    /// Smallest `right.time - left.time` kept, µs, inclusive (negative: right before left).
+    pub lo: i64,
+    /// Largest `right.time - left.time` kept, µs, inclusive.
+    pub hi: i64,
+    /// Keep at most this many pairs per left row.
+    pub max_matches: Option<(usize, Keep)>,
+}
+
+const CHUNK: usize = 1 << 15;
+
+/// Pairs (left row, right row), in output order.
+pub fn pairs(left: &Table, right: &Table, spec: &WindowSpec) -> Result<Vec<(Row, Row)>> {
+    if spec.left_on.len() != spec.right_on.len() {
+        return Err(Error::InvalidArgument(format!(
+            "left_on has {} columns and right_on {}; they must pair up",
+            spec.left_on.len(),
+            spec.right_on.len()
+        )));
+    }
+    if spec.lo > spec.hi {
+        return Err(Error::InvalidArgument(format!("empty window: lo {} µs > hi {} µs", spec.lo, spec.hi)));
+    }
+    if let Some((0, _)) = spec.max_matches {
+        return Err(Error::InvalidArgument("max_matches must be at least 1".into()));
+    }
+    let lt = micros(left, &spec.left_time)?;
+    let rt = micros(right, &spec.right_time)?;
+    let (gl, gr, n_groups) = if spec.left_on.is_empty() {
+        let all = |t: &[i64]| t.iter().map(|v| if *v == NULL_TIME { NO_GROUP } else { 0 }).collect::<Vec<u32>>();
+        (all(&lt), all(&rt), 1)
+    } else {
+        let lk = KeyCols::new(left, &spec.left_on)?;
+        let rk = KeyCols::new(right, &spec.right_on)?;
+        let mut it = Interner::default();
+        if left.num_rows() <= right.num_rows() {
+            let gl = it.intern(&lk, |r| lt[r] != NULL_TIME);
+            let gr = it.probe(&rk, |r| rt[r] != NULL_TIME);
+            (gl, gr, it.len())
+        } else {
+            let gr = it.intern(&rk, |r| rt[r] != NULL_TIME);
+            let gl = it.probe(&lk, |r| lt[r] != NULL_TIME);
+            (gl, gr, it.len())
+        }
+    };
+    let keyed = |g: &[u32]| g.par_iter().filter(|v| **v != NO_GROUP).count();
+    let index_right = spec.max_matches.is_some() || keyed(&gr) <= keyed(&gl);
+    if index_right {
+        let idx = Groups::build(&gr, n_groups, &rt);
+        let chunks: Vec<Vec<(Row, Row)>> = (0..lt.len().div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| {
+                let mut out = Vec::new();
+                for l in c * CHUNK..((c + 1) * CHUNK).min(lt.len()) {
+                    if gl[l] == NO_GROUP {
+                        continue;
+                    }
+                    let (rows, times) = idx.group(gl[l] as usize);
+                    let a = times.partition_point(|t| *t < lt[l].saturating_add(spec.lo));
+                    let b = times.partition_point(|t| *t <= lt[l].saturating_add(spec.hi));
+                    let (a, b) = match spec.max_matches {
+                        Some((k, Keep::First)) => (a, b.min(a.saturating_add(k))),
+                        Some((k, Keep::Last)) => (a.max(b.saturating_sub(k)), b),
+                        None => (a, b),
+                    };
+                    out.extend(rows[a..b].iter().map(|r| (l as Row, *r)));
+                }
+                out
+            })
+            .collect();
+        Ok(chunks.concat())
+    } else {
+        let idx = Groups::build(&gl, n_groups, &lt);
+        let chunks: Vec<Vec<(Row, Row)>> = (0..rt.len().div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| {
+                let mut out = Vec::new();
+                for r in c * CHUNK..((c + 1) * CHUNK).min(rt.len()) {
+                    if gr[r] == NO_GROUP {
+                        continue;
+                    }
+                    let (rows, times) = idx.group(gr[r] as usize);
+                    let a = times.partition_point(|t| *t < rt[r].saturating_sub(spec.hi));
+                    let b = times.partition_point(|t| *t <= rt[r].saturating_sub(spec.lo));
+                    out.extend(rows[a..b].iter().map(|l| (*l, r as Row)));
+                }
+                out
+            })
+            .collect();
+        Ok(by_left(chunks.concat(), lt.len(), &rt))
+    }
+}
+
+/// Pairs in right-row order → by left row, then (right time, right row): a stable counting
+/// sort by left row, then a sort of each left row's pairs unless already in time order.
+fn by_left(pairs: Vec<(Row, Row)>, n_left: usize, rt: &[i64]) -> Vec<(Row, Row)> {
+    let mut start = vec![0usize; n_left + 1];
+    for (l, _) in &pairs {
+        start[*l as usize + 1] += 1;
+    }
+    for i in 0..n_left {
+        start[i + 1] += start[i];
+    }
+    let mut out = vec![(0, 0); pairs.len()];
+    let mut fill = start.clone();
+    for p in pairs {
+        let f = &mut fill[p.0 as usize];
+        out[*f] = p;
+        *f += 1;
+    }
+    let mut segs: Vec<&mut [(Row, Row)]> = Vec::new();
+    let mut rest: &mut [(Row, Row)] = &mut out;
+    for i in 0..n_left {
+        let (a, b) = rest.split_at_mut(start[i + 1] - start[i]);
+        if a.len() > 1 {
+            segs.push(a);
+        }
+        rest = b;
+    }
+    segs.par_iter_mut().for_each(|s| {
+        if !s.windows(2).all(|w| rt[w[0].1 as usize] <= rt[w[1].1 as usize]) {
+            s.sort_by_key(|p| rt[p.1 as usize]); // stable: equal times stay in right-row order
+        }
+    });
+    out
+}
+
+/// The joined table (see the module documentation for columns and order).
+pub fn window_join(left: &Table, right: &Table, spec: &WindowSpec) -> Result<RecordBatch> {
+    let pairs = pairs(left, right, spec)?;
+    let lt = micros(left, &spec.left_time)?;
+    let rt = micros(right, &spec.right_time)?;
+    let (lrows, rrows): (Vec<Row>, Vec<Row>) = pairs.par_iter().copied().unzip();
+    let delta: Vec<i64> = pairs.par_iter().map(|(l, r)| rt[*r as usize] - lt[*l as usize]).collect();
+
+    let mut names: Vec<String> = Vec::new();
+    let mut fields: Vec<Field> = Vec::new();
+    for f in left.schema.fields() {
+        names.push(f.name().clone());
+        fields.push(f.as_ref().clone());
+    }
+    for f in right.schema.fields() {
+        let n = unique_name(f.name(), &names);
+        fields.push(f.as_ref().clone().with_name(n.clone()));
+        names.push(n);
+    }
+    fields.push(Field::new(unique_name("delta", &names), DataType::Duration(TimeUnit::Microsecond), false));
+
+    let nl = left.schema.fields().len();
+    let nr = right.schema.fields().len();
+    let mut cols: Vec<ArrayRef> = (0..nl + nr)
+        .into_par_iter()
+        .map(|c| if c < nl { left.take(c, &lrows) } else { right.take(c - nl, &rrows) })
+        .collect::<Result<_>>()?;
+    cols.push(Arc::new(DurationMicrosecondArray::from(delta)));
+    RecordBatch::try_new(schema_ref(fields), cols).map_err(arrow_err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{Array, Int64Array, StringArray, TimestampMicrosecondArray};
+
+    fn table(keys: &[Option<&str>], ts: &[i64]) -> Table {
+        let b = RecordBatch::try_from_iter([
+            ("k", Arc::new(StringArray::from(keys.to_vec())) as ArrayRef),
+            ("ts", Arc::new(TimestampMicrosecondArray::from(ts.to_vec()).with_timezone("UTC")) as ArrayRef),
+            ("id", Arc::new(Int64Array::from((0..ts.len() as i64).collect::<Vec<_>>())) as ArrayRef),
+        ])
+        .unwrap();
+        Table::from_batch(b)
+    }
+
+    fn spec(on: bool, lo: i64, hi: i64) -> WindowSpec {
+        let on = if on { vec!["k".to_string()] } else { vec![] };
+        WindowSpec { left_on: on.clone(), right_on: on, left_time: "ts".into(), right_time: "ts".into(), lo, hi, max_matches: None }
+    }
+
+    /// Every pair by brute force, in output order.
+    fn brute(l: &Table, r: &Table, s: &WindowSpec) -> Vec<(Row, Row)> {
+        let lt = micros(l, "ts").unwrap();
+        let rt = micros(r, "ts").unwrap();
+        fn key(t: &Table, i: usize) -> Option<String> {
+            t.batches[0].column(0).as_any().downcast_ref::<StringArray>().unwrap().iter().nth(i).unwrap().map(String::from)
+        }
+        let mut out = Vec::new();
+        for i in 0..lt.len() {
+            let mut row: Vec<(i64, Row)> = (0..rt.len())
+                .filter(|j| {
+                    let d = rt[*j] - lt[i];
+                    (s.left_on.is_empty() || (key(l, i).is_some() && key(l, i) == key(r, *j))) && d >= s.lo && d <= s.hi
+                })
+                .map(|j| (rt[j], j as Row))
+                .collect();
+            row.sort();
+            out.extend(row.into_iter().map(|(_, j)| (i as Row, j)));
+        }
+        out
+    }
+
+    #[test]
+    fn edges_are_inclusive_and_keys_match() {
+        let l = table(&[Some("a"), Some("b"), None], &[100, 100, 100]);
+        let r = table(&[Some("a"), Some("a"), Some("a"), Some("b"), None], &[99, 100, 130, 131, 100]);
+        let s = spec(true, 0, 30);
+        assert_eq!(pairs(&l, &r, &s).unwrap(), vec![(0, 1), (0, 2)]);
+        // the other plan (left indexed) gives the same pairs
+        let big_l = table(&[Some("a"); 10], &[100; 10]);
+        let small_r = table(&[Some("a"), Some("a")], &[130, 100]);
+        assert_eq!(pairs(&big_l, &small_r, &s).unwrap(), brute(&big_l, &small_r, &s));
+        assert_eq!(pairs(&big_l, &small_r, &s).unwrap()[..2], [(0, 1), (0, 0)]);
+    }
+
+    #[test]
+    fn pure_time_both_directions_and_max_matches() {
+        let l = table(&[Some("x"), Some("y")], &[50, 10]);
+        let r = table(&[Some("z"), Some("z"), Some("z"), Some("z")], &[40, 60, 0, 51]);
+        let s = spec(false, -10, 10);
+        assert_eq!(pairs(&l, &r, &s).unwrap(), brute(&l, &r, &s));
+        assert_eq!(pairs(&l, &r, &s).unwrap(), vec![(0, 0), (0, 3), (0, 1), (1, 2)]);
+        let mut k = s.clone();
+        k.max_matches = Some((2, Keep::Last));
+        assert_eq!(pairs(&l, &r, &k).unwrap(), vec![(0, 3), (0, 1), (1, 2)]);
+        k.max_matches = Some((1, Keep::First));
+        assert_eq!(pairs(&l, &r, &k).unwrap(), vec![(0, 0), (1, 2)]);
+    }
+
+    #[test]
+    fn output_columns() {
+        let l = table(&[Some("a")], &[0]);
+        let r = table(&[Some("a")], &[5]);
+        let out = window_join(&l, &r, &spec(true, 0, 10)).unwrap();
+        let names: Vec<String> = out.schema().fields().iter().map(|f| f.name().clone()).collect();
+        assert_eq!(names, ["k", "ts", "id", "k_right", "ts_right", "id_right", "delta"]);
+        let d = out.column(6).as_any().downcast_ref::<DurationMicrosecondArray>().unwrap();
+        assert_eq!(d.value(0), 5);
+        let empty = table(&[], &[]);
+        assert_eq!(window_join(&empty, &r, &spec(true, 0, 10)).unwrap().num_rows(), 0);
+    }
+
+    #[test]
+    fn random_against_brute_force() {
+        let mut seed = 42u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..200 {
+            let n = (next() % 12) as usize;
+            let m = (next() % 12) as usize;
+            let keys = [Some("a"), Some("b"), None];
+            let lk: Vec<_> = (0..n).map(|_| keys[(next() % 3) as usize]).collect();
+            let rk: Vec<_> = (0..m).map(|_| keys[(next() % 3) as usize]).collect();
+            let lts: Vec<i64> = (0..n).map(|_| (next() % 20) as i64).collect();
+            let rts: Vec<i64> = (0..m).map(|_| (next() % 20) as i64).collect();
+            let (l, r) = (table(&lk, &lts), table(&rk, &rts));
+            let lo = (next() % 7) as i64 - 3;
+            let s = spec(next() % 2 == 0, lo, lo + (next() % 5) as i64);
+            assert_eq!(pairs(&l, &r, &s).unwrap(), brute(&l, &r, &s));
+        }
+    }
+}
