@@ -35,3 +35,36 @@ def stream(
 ) -> RawStream: ...
 def formats() -> list[str]: ...
 def events_schema() -> ArrowTable: ...
+
+# --- correlation (veilleur_core::correlate); times and windows in microseconds ---------------
+
+def parse_duration(text: str) -> int: ...
+def window_join(
+    left: Any,
+    right: Any,
+    left_on: list[str],
+    right_on: list[str],
+    left_time: str,
+    right_time: str,
+    lo: int,
+    hi: int,
+    max_matches: int | None = None,
+    keep_last: bool = False,
+) -> ArrowTable: ...
+def sequence(
+    table: Any,
+    step_masks: Any,
+    keys: list[list[str]],
+    time: str,
+    within: int,
+    ordered: bool = True,
+) -> ArrowTable: ...
+def count_window(
+    table: Any,
+    by: list[str],
+    time: str,
+    within: int,
+    threshold: int,
+    distinct: str | None = None,
+) -> ArrowTable: ...
+def beacons(table: Any, by: list[str], time: str, min_events: int, max_jitter: float) -> ArrowTable: ...

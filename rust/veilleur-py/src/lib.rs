@@ -3,6 +3,7 @@
 //! through the Arrow PyCapsule interface (no copy). Nothing else lives here.
 
 mod arrow_export;
+mod correlate;
 mod errors;
 
 use std::sync::{Arc, Mutex};
@@ -211,6 +212,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<RawBundle>()?;
     m.add_class::<RawStream>()?;
     m.add_class::<ArrowTable>()?;
+    correlate::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
