@@ -242,12 +242,14 @@ def beacons(
     """Keys whose events repeat at a steady period (beaconing), tolerant of missed beats.
 
     Per key, events sorted by time, equal timestamps counted as one beat. A gap of about k
-    typical gaps (k >= 2) counts as k - 1 missed beats and as one gap of g / k. ``period`` is
-    the median gap; ``jitter`` the median absolute deviation of the gaps from it, relative to
-    it (robust: a few odd gaps do not move it). Gaps shorter than half a period are kept, so
+    typical gaps (k >= 2) counts as k - 1 missed beats; ``period`` is the median gap after
+    dividing such gaps by k. Each gap deviates from its nearest multiple of the period by
+    ``|gap - k * period|`` (not divided by k, so long random gaps do not look regular);
+    ``jitter`` is the median of these deviations relative to the period (robust: a few odd
+    gaps do not move it). Gaps shorter than half a period deviate by ``period - gap``, so
     extra traffic raises the jitter. A key is reported when it has at least ``min_events``
     events (and 3 distinct timestamps) and ``jitter <= max_jitter``: 5 minutes ± 10 % gives a
-    jitter around 0.05.
+    jitter around 0.05, random traffic 0.3 or more.
 
     Returns one row per key: the ``by`` columns, ``count``, ``first``, ``last``, ``period``
     (``Duration("us")``), ``jitter`` (Float64), ``missed`` (estimated missed beats), ordered by

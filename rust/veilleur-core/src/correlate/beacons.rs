@@ -1,12 +1,14 @@
 //! Beaconing: keys whose events repeat at a steady period, tolerant of missed beats.
 //!
 //! Per key, events sorted by time; equal timestamps count as one beat. With gaps g between
-//! consecutive beats and m0 their median, a gap of about k periods (k = round(g / m0) >= 2)
-//! is taken as k - 1 missed beats and counted as g / k. The `period` is the median of these
-//! gaps and the `jitter` the median absolute deviation of the gaps from it, divided by it
-//! (0.05: gaps typically 5 % off the period). Gaps shorter than half a period stay as they
-//! are, so extra traffic raises the jitter. A key is reported when it has at least
-//! `min_events` events and 3 distinct timestamps, and `jitter <= max_jitter`.
+//! consecutive beats and m0 their median, a gap of about k typical gaps (k = round(g / m0)
+//! >= 2) counts as g / k; the `period` P is the median of these. Each gap is then assigned to
+//! its nearest number of periods k = max(1, round(g / P)) (k - 1 beats `missed`) and its
+//! deviation is |g - k P|, not divided by k, so that folding long random gaps does not make
+//! them look regular. The `jitter` is the median deviation divided by P (0.05: gaps typically
+//! 5 % off a multiple of the period). Gaps shorter than half a period deviate by P - g, so
+//! extra traffic raises the jitter. A key is reported when it has at least `min_events`
+//! events and 3 distinct timestamps, and `jitter <= max_jitter`.
 //!
 //! Output, one row per key: key columns, `count` (events), `first`, `last`, `period`
 //! (duration µs, rounded), `jitter` (f64), `missed` (estimated missed beats). Ordered by key
@@ -50,16 +52,17 @@ pub fn periodicity(times: &[i64]) -> Option<(f64, f64, u64)> {
         return None;
     }
     let m0 = median(&mut gaps.clone());
+    let mut folded: Vec<f64> = gaps.iter().map(|g| if (g / m0).round() >= 2.0 { g / (g / m0).round() } else { *g }).collect();
+    let period = median(&mut folded);
     let mut missed = 0u64;
-    for g in &mut gaps {
-        let k = (*g / m0).round();
-        if k >= 2.0 {
+    let mut dev: Vec<f64> = gaps
+        .iter()
+        .map(|g| {
+            let k = (g / period).round().max(1.0);
             missed += k as u64 - 1;
-            *g /= k;
-        }
-    }
-    let period = median(&mut gaps.clone());
-    let mut dev: Vec<f64> = gaps.iter().map(|g| (g - period).abs()).collect();
+            (g - k * period).abs()
+        })
+        .collect();
     Some((period, median(&mut dev) / period, missed))
 }
 
@@ -114,10 +117,13 @@ mod tests {
         let t = [0, 300, 610, 900, 1500, 1800, 2100];
         let (p, j, m) = periodicity(&t).unwrap();
         assert_eq!((p, j, m), (300.0, 0.0, 1));
-        // gaps 100, 200, 300, 400: period 250 after normalising? m0 = 250, k(400)=2 -> 200,
-        // k(300)=1: gaps 100,200,300,200 -> period 200, deviations 100,0,100,0 -> jitter 0.25
+        // gaps 100, 200, 300, 400: m0 = 250, folded 100, 200, 300, 200 -> period 200; slots
+        // 1, 1, 2, 2 (2 missed), deviations 100, 0, 100, 0 -> jitter 50 / 200
         let (p, j, m) = periodicity(&[0, 100, 300, 600, 1000]).unwrap();
-        assert_eq!((p, j, m), (200.0, 0.25, 1));
+        assert_eq!((p, j, m), (200.0, 0.25, 2));
+        // long random gaps folded by a short median do not look regular
+        let (_, j, _) = periodicity(&[0, 7, 100, 130, 700, 710, 1400, 2000, 2005, 2600]).unwrap();
+        assert!(j > 0.3, "{j}");
         assert!(periodicity(&[5, 5, 6]).is_none());
     }
 }
