@@ -279,3 +279,12 @@ def test_beacons_exact_periods_and_missed_beats():
     assert row["jitter"] == 0.0  # gaps 300 300 ... 310 290: deviations median 0
     assert row["first"] == utc(0) and row["last"] == utc(3000)
     assert vl.beacons(t, min_events=11).height == 0
+
+
+def test_null_typed_columns_and_window_after_a_delay():
+    left = pl.DataFrame({"lid": [0], "n": [None], "ts": [T0]})
+    right = pl.DataFrame({"rid": [0, 1, 2], "ts": [at(299), at(300), at(600)]})
+    assert left.schema["n"] == pl.Null
+    out = vl.window_join(left, right, within=(timedelta(minutes=-5), "10m"))
+    assert pairs(out) == [(0, 1), (0, 2)]
+    assert out["n"].dtype == pl.Null

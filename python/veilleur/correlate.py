@@ -33,14 +33,14 @@ Columns = Union[str, Sequence[str]]
 Direction = Literal["after", "before", "both"]
 
 
-def _micros(d: Duration, what: str) -> int:
+def _micros(d: Duration, what: str, signed: bool = False) -> int:
     if isinstance(d, timedelta):
         us = (d.days * 86_400 + d.seconds) * 1_000_000 + d.microseconds
     elif isinstance(d, str):
         us = _core.parse_duration(d)
     else:
         raise TypeError(f"{what} must be a duration string such as '30m' or a timedelta, not {type(d).__name__}")
-    if us < 0:
+    if us < 0 and not signed:
         raise ValueError(f"{what} must not be negative")
     return us
 
@@ -50,6 +50,10 @@ def _arrow(obj: Any, what: str) -> Any:
         raise TypeError(f"{what} is a polars LazyFrame; collect() it first")
     if not hasattr(obj, "__arrow_c_stream__"):
         raise TypeError(f"{what} must be a polars DataFrame or a pyarrow Table, not {type(obj).__name__}")
+    if isinstance(obj, pl.DataFrame) and any(d == pl.Null for d in obj.dtypes):
+        # polars exports Null-typed columns with a buffer that arrow-rs' C stream import
+        # rejects; pyarrow's export of the same table is accepted.
+        return obj.to_arrow()
     return obj
 
 
@@ -87,7 +91,9 @@ def window_join(
     * ``direction="after"`` (the default): ``0 <= d <= within``
     * ``direction="before"``: ``-within <= d <= 0``
     * ``direction="both"``: ``-within <= d <= within``
-    * ``within=(before, after)``: ``-before <= d <= after`` (then ``direction`` must be None)
+    * ``within=(before, after)``: ``-before <= d <= after`` (then ``direction`` must be None);
+      a negative timedelta moves an edge past the left time:
+      ``(timedelta(minutes=-5), "10m")`` keeps right rows 5 to 10 minutes after.
 
     Keys: ``on`` (same names on both sides) or ``left_on``/``right_on`` (one column or a list,
     paired in order); none of them for a pure time window. Null keys never match.
@@ -112,7 +118,9 @@ def window_join(
         if direction is not None:
             raise ValueError("within=(before, after) sets both edges; leave direction unset")
         before, after = within
-        lo, hi = -_micros(before, "before"), _micros(after, "after")
+        lo, hi = -_micros(before, "before", signed=True), _micros(after, "after", signed=True)
+        if lo > hi:
+            raise ValueError("within=(before, after) is empty: -before > after")
     else:
         w = _micros(within, "within")
         d = direction or "after"
