@@ -47,7 +47,7 @@ fn median(v: &mut [f64]) -> f64 {
 
 /// (period µs, jitter, missed beats) of sorted times with at least 3 distinct values.
 pub fn periodicity(times: &[i64]) -> Option<(f64, f64, u64)> {
-    let mut gaps: Vec<f64> = times.windows(2).filter(|w| w[1] > w[0]).map(|w| (w[1] - w[0]) as f64).collect();
+    let gaps: Vec<f64> = times.windows(2).filter(|w| w[1] > w[0]).map(|w| (w[1] - w[0]) as f64).collect();
     if gaps.len() < 2 {
         return None;
     }

@@ -63,7 +63,7 @@ enum Col<'a> {
     BinView(&'a arrow_array::BinaryViewArray),
     Bool(&'a arrow_array::BooleanArray),
     Int(&'a dyn Array, fn(&dyn Array, usize) -> i128),
-    Dict { keys: &'a dyn Array, index: Vec<usize>, values: Box<Col<'a>> },
+    Dict { keys: &'a dyn Array, index: Vec<usize>, n_values: usize, values: Box<Col<'a>> },
 }
 
 fn int_at<T: ArrowPrimitiveType>(a: &dyn Array, i: usize) -> i128
@@ -97,7 +97,7 @@ impl<'a> Col<'a> {
             DataType::UInt64 => Col::Int(a, int_at::<UInt64Type>),
             DataType::Dictionary(_, _) => {
                 let d = a.as_any_dictionary();
-                Col::Dict { keys: d.keys(), index: d.normalized_keys(), values: Box::new(Col::of(d.values().as_ref(), name)?) }
+                Col::Dict { keys: d.keys(), index: d.normalized_keys(), n_values: d.values().len(), values: Box::new(Col::of(d.values().as_ref(), name)?) }
             }
             other => {
                 return Err(Error::InvalidArgument(format!(
@@ -142,7 +142,7 @@ impl<'a> Col<'a> {
                 buf.push(b'i');
                 buf.extend_from_slice(&at(*a, i).to_le_bytes());
             }
-            Col::Dict { keys, index, values } => {
+            Col::Dict { keys, index, values, .. } => {
                 if keys.is_null(i) {
                     return false;
                 }
@@ -183,15 +183,67 @@ impl<'a> KeyCols<'a> {
         cols.iter().all(|c| c.encode(i, buf))
     }
 
-    /// Call `f(global row, encoded key)` for every row whose key has no null, in row order,
-    /// over rows `lo..hi`.
-    fn for_range(&self, lo: usize, hi: usize, mut f: impl FnMut(usize, &[u8])) {
+    /// Group ids of rows `lo..hi` into `out` (`out[0]` is row `lo`): `lookup(encoded key)`
+    /// for rows whose key has no null and for which `keep(row)` holds, [`NO_GROUP`] for the
+    /// others. One key column gets fast paths: a dictionary's values are looked up once per
+    /// batch, and a `Utf8View` row whose 16-byte view was seen before reuses its answer (equal
+    /// views of one array hold equal strings), so repeated keys cost no hashing of bytes.
+    fn resolve(&self, lo: usize, hi: usize, out: &mut [u32], keep: impl Fn(usize) -> bool, mut lookup: impl FnMut(&[u8]) -> u32) {
         let mut buf = Vec::with_capacity(64);
         for (start, len, cols) in &self.batches {
             let (s, e) = ((*start).max(lo), (start + len).min(hi));
-            for g in s..e {
-                if Self::encode(cols, g - start, &mut buf) {
-                    f(g, &buf);
+            if s >= e {
+                continue;
+            }
+            match cols.as_slice() {
+                [Col::Dict { keys, index, n_values, values }] => {
+                    let mut ids: Vec<Option<u32>> = vec![None; *n_values];
+                    for g in s..e {
+                        let i = g - start;
+                        out[g - lo] = if !keep(g) || keys.is_null(i) {
+                            NO_GROUP
+                        } else {
+                            let j = index[i];
+                            *ids[j].get_or_insert_with(|| {
+                                buf.clear();
+                                if values.encode(j, &mut buf) {
+                                    lookup(&buf)
+                                } else {
+                                    NO_GROUP
+                                }
+                            })
+                        };
+                    }
+                }
+                [c @ Col::View(a)] => {
+                    const SLOTS: usize = 1 << 12;
+                    let mut cache: Vec<(u128, u32)> = vec![(0, NO_GROUP); SLOTS];
+                    let mut used = vec![false; SLOTS];
+                    let views = a.views();
+                    for g in s..e {
+                        let i = g - start;
+                        out[g - lo] = if !keep(g) || a.is_null(i) {
+                            NO_GROUP
+                        } else {
+                            let v = views[i];
+                            let h = ((v as u64 ^ (v >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 52) as usize;
+                            if used[h] && cache[h].0 == v {
+                                cache[h].1
+                            } else {
+                                buf.clear();
+                                c.encode(i, &mut buf);
+                                let id = lookup(&buf);
+                                cache[h] = (v, id);
+                                used[h] = true;
+                                id
+                            }
+                        };
+                    }
+                }
+                _ => {
+                    for g in s..e {
+                        out[g - lo] = if keep(g) && Self::encode(cols, g - start, &mut buf) { lookup(&buf) } else { NO_GROUP };
+                    }
                 }
             }
         }
@@ -226,12 +278,14 @@ impl Interner {
     /// which `keep(row)` is false are not interned and get [`NO_GROUP`].
     pub fn intern(&mut self, cols: &KeyCols<'_>, keep: impl Fn(usize) -> bool) -> Vec<u32> {
         let mut out = vec![NO_GROUP; cols.num_rows()];
-        cols.for_range(0, cols.num_rows(), |g, k| {
-            if keep(g) {
-                out[g] = self.id(k);
-            }
-        });
+        cols.resolve(0, cols.num_rows(), &mut out, keep, |k| self.id(k));
         out
+    }
+
+    /// Group ids of rows `lo..hi` for keys already interned, into `out`: [`NO_GROUP`] for
+    /// null or unseen keys and for rows where `keep(row)` is false. Read-only.
+    pub fn probe_range(&self, cols: &KeyCols<'_>, lo: usize, hi: usize, out: &mut [u32], keep: impl Fn(usize) -> bool) {
+        cols.resolve(lo, hi, out, keep, |k| self.map.get(k).copied().unwrap_or(NO_GROUP));
     }
 
     /// Group id of every row for keys already interned, [`NO_GROUP`] for null or unseen
@@ -242,13 +296,7 @@ impl Interner {
         let mut out = vec![NO_GROUP; n];
         out.par_chunks_mut(CHUNK).enumerate().for_each(|(c, slot)| {
             let lo = c * CHUNK;
-            cols.for_range(lo, lo + slot.len(), |g, k| {
-                if keep(g) {
-                    if let Some(id) = self.map.get(k) {
-                        slot[g - lo] = *id;
-                    }
-                }
-            });
+            cols.resolve(lo, lo + slot.len(), slot, &keep, |k| self.map.get(k).copied().unwrap_or(NO_GROUP));
         });
         out
     }

@@ -1,6 +1,8 @@
 //! Durations ("30m", "1h30m", "10s", "500ms") and timestamp columns of any unit and zone,
 //! both as UTC microseconds.
 
+use std::borrow::Cow;
+
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Date32Type, Date64Type, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
@@ -69,9 +71,16 @@ fn scale(v: i64, mul: i64) -> i64 {
 /// Accepted types: `Timestamp` of any unit, with or without a zone (Arrow stores zoned
 /// timestamps as UTC instants; naive ones are taken as UTC wall time), `Date32`, `Date64`.
 /// Nanoseconds are floored to the microsecond.
-pub fn micros(table: &Table, name: &str) -> Result<Vec<i64>> {
+pub fn micros<'a>(table: &'a Table, name: &str) -> Result<Cow<'a, [i64]>> {
     let col = table.index_of(name)?;
     let dtype = table.schema.field(col).data_type().clone();
+    if let (DataType::Timestamp(TimeUnit::Microsecond, _), [batch]) = (&dtype, table.batches.as_slice()) {
+        let a = batch.column(col).as_primitive::<TimestampMicrosecondType>();
+        if a.null_count() == 0 {
+            // No copy: the column itself (a value of i64::MIN then reads as null).
+            return Ok(Cow::Borrowed(a.values().as_ref()));
+        }
+    }
     let mut out = Vec::with_capacity(table.num_rows());
     for (_, a) in table.chunks(col) {
         let a = a.as_ref();
@@ -99,7 +108,7 @@ pub fn micros(table: &Table, name: &str) -> Result<Vec<i64>> {
             }
         }
     }
-    Ok(out)
+    Ok(Cow::Owned(out))
 }
 
 /// The zone of a timestamp column (kept on output timestamps), `None` for naive or dates.
@@ -135,9 +144,9 @@ mod tests {
     fn units_and_nulls() {
         let ms = TimestampMillisecondArray::from(vec![Some(1_500), None, Some(-1)]).with_timezone("Europe/Paris");
         let b = RecordBatch::try_from_iter([("ts", Arc::new(ms) as _)]).unwrap();
-        assert_eq!(micros(&Table::from_batch(b), "ts").unwrap(), vec![1_500_000, NULL_TIME, -1_000]);
+        assert_eq!(*micros(&Table::from_batch(b), "ts").unwrap(), [1_500_000, NULL_TIME, -1_000]);
         let ns = TimestampNanosecondArray::from(vec![1_999, -1]);
         let b = RecordBatch::try_from_iter([("ts", Arc::new(ns) as _)]).unwrap();
-        assert_eq!(micros(&Table::from_batch(b), "ts").unwrap(), vec![1, -1]);
+        assert_eq!(*micros(&Table::from_batch(b), "ts").unwrap(), [1, -1]);
     }
 }

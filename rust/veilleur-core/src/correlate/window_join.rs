@@ -1,12 +1,13 @@
 //! Window join: every (left row, right row) pair with equal keys and
 //! `lo <= right.time - left.time <= hi` (both edges inclusive), not only the nearest.
 //!
-//! Plan: key ids from the smaller table's keys (the larger table is probed in parallel, rows
-//! with unseen keys drop out at once); the side with fewer keyed rows is indexed (grouped by
-//! key, sorted by time); every row of the other side binary-searches its window in its
-//! group's times and emits its pairs. Time O(n + m + s log s + t log s + k) for s indexed
-//! rows, t streamed rows and k pairs; memory O(n + m + k). With `max_matches` the right side
-//! is always indexed, so each left row emits only its first/last k pairs.
+//! Plan: the smaller table is indexed: its keys get dense ids, its rows are grouped by key
+//! and sorted by time. The larger table is streamed once, in parallel chunks: each row looks
+//! its key up (rows with unseen keys drop out at once), binary-searches its window in its
+//! group's times and emits its pairs. Time O(n + m + s log s + t log s + k) for s indexed rows,
+//! t streamed rows and k pairs; memory O(n + m + k), the inputs' times read without copy when
+//! they are one µs batch. With `max_matches` the right side is always indexed, so each left
+//! row emits only its first/last k pairs.
 //!
 //! Output order: by left row (input order), then right time, then right row (input order).
 //! Columns: the left table's, then the right table's (a name already used gets `_right`
@@ -52,6 +53,47 @@ const CHUNK: usize = 1 << 15;
 
 /// Pairs (left row, right row), in output order.
 pub fn pairs(left: &Table, right: &Table, spec: &WindowSpec) -> Result<Vec<(Row, Row)>> {
+    let lt = micros(left, &spec.left_time)?;
+    let rt = micros(right, &spec.right_time)?;
+    pairs_at(left, right, spec, &lt, &rt)
+}
+
+/// One side of the join: its times and, for a keyed join, its key columns.
+struct Side<'a> {
+    t: &'a [i64],
+    keys: Option<KeyCols<'a>>,
+}
+
+impl Side<'_> {
+    fn len(&self) -> usize {
+        self.t.len()
+    }
+
+    /// Group ids of rows `lo..hi` into `out` ([`NO_GROUP`]: null time, null or unseen key).
+    fn ids(&self, it: &Interner, lo: usize, hi: usize, out: &mut [u32]) {
+        let valid = |r: usize| self.t[r] != NULL_TIME;
+        match &self.keys {
+            Some(k) => it.probe_range(k, lo, hi, out, valid),
+            None => (lo..hi).for_each(|r| out[r - lo] = if valid(r) { 0 } else { NO_GROUP }),
+        }
+    }
+
+    fn intern(&self, it: &mut Interner) -> Vec<u32> {
+        match &self.keys {
+            Some(k) => it.intern(k, |r| self.t[r] != NULL_TIME),
+            None => self.t.iter().map(|v| if *v == NULL_TIME { NO_GROUP } else { 0 }).collect(),
+        }
+    }
+
+    fn probe(&self, it: &Interner) -> Vec<u32> {
+        let mut out = vec![NO_GROUP; self.len()];
+        out.par_chunks_mut(CHUNK).enumerate().for_each(|(c, slot)| self.ids(it, c * CHUNK, c * CHUNK + slot.len(), slot));
+        out
+    }
+}
+
+/// [`pairs`] with the left and right times already read.
+fn pairs_at(left: &Table, right: &Table, spec: &WindowSpec, lt: &[i64], rt: &[i64]) -> Result<Vec<(Row, Row)>> {
     if spec.left_on.len() != spec.right_on.len() {
         return Err(Error::InvalidArgument(format!(
             "left_on has {} columns and right_on {}; they must pair up",
@@ -65,71 +107,59 @@ pub fn pairs(left: &Table, right: &Table, spec: &WindowSpec) -> Result<Vec<(Row,
     if let Some((0, _)) = spec.max_matches {
         return Err(Error::InvalidArgument("max_matches must be at least 1".into()));
     }
-    let lt = micros(left, &spec.left_time)?;
-    let rt = micros(right, &spec.right_time)?;
-    let (gl, gr, n_groups) = if spec.left_on.is_empty() {
-        let all = |t: &[i64]| t.iter().map(|v| if *v == NULL_TIME { NO_GROUP } else { 0 }).collect::<Vec<u32>>();
-        (all(&lt), all(&rt), 1)
+    let keyed = !spec.left_on.is_empty();
+    let l = Side { t: lt, keys: if keyed { Some(KeyCols::new(left, &spec.left_on)?) } else { None } };
+    let r = Side { t: rt, keys: if keyed { Some(KeyCols::new(right, &spec.right_on)?) } else { None } };
+    // The indexed side is grouped and sorted; the streamed side is read once, in parallel
+    // chunks that look their keys up and emit their pairs on the spot.
+    let index_right = spec.max_matches.is_some() || r.len() <= l.len();
+    let (ix, st) = if index_right { (&r, &l) } else { (&l, &r) };
+    let mut it = Interner::default();
+    let gix = if ix.len() <= st.len() || !keyed {
+        ix.intern(&mut it)
     } else {
-        let lk = KeyCols::new(left, &spec.left_on)?;
-        let rk = KeyCols::new(right, &spec.right_on)?;
-        let mut it = Interner::default();
-        if left.num_rows() <= right.num_rows() {
-            let gl = it.intern(&lk, |r| lt[r] != NULL_TIME);
-            let gr = it.probe(&rk, |r| rt[r] != NULL_TIME);
-            (gl, gr, it.len())
-        } else {
-            let gr = it.intern(&rk, |r| rt[r] != NULL_TIME);
-            let gl = it.probe(&lk, |r| lt[r] != NULL_TIME);
-            (gl, gr, it.len())
-        }
+        // only with max_matches: intern the smaller (streamed) side, probe the larger
+        st.intern(&mut it);
+        ix.probe(&it)
     };
-    let keyed = |g: &[u32]| g.par_iter().filter(|v| **v != NO_GROUP).count();
-    let index_right = spec.max_matches.is_some() || keyed(&gr) <= keyed(&gl);
-    if index_right {
-        let idx = Groups::build(&gr, n_groups, &rt);
-        let chunks: Vec<Vec<(Row, Row)>> = (0..lt.len().div_ceil(CHUNK))
-            .into_par_iter()
-            .map(|c| {
-                let mut out = Vec::new();
-                for l in c * CHUNK..((c + 1) * CHUNK).min(lt.len()) {
-                    if gl[l] == NO_GROUP {
-                        continue;
-                    }
-                    let (rows, times) = idx.group(gl[l] as usize);
-                    let a = times.partition_point(|t| *t < lt[l].saturating_add(spec.lo));
-                    let b = times.partition_point(|t| *t <= lt[l].saturating_add(spec.hi));
+    let n_groups = if keyed { it.len() } else { 1 };
+    let idx = Groups::build(&gix, n_groups, ix.t);
+    let chunks: Vec<Vec<(Row, Row)>> = (0..st.len().div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let (lo, hi) = (c * CHUNK, ((c + 1) * CHUNK).min(st.len()));
+            let mut g = vec![NO_GROUP; hi - lo];
+            st.ids(&it, lo, hi, &mut g);
+            let mut out = Vec::new();
+            for s in lo..hi {
+                let gs = g[s - lo];
+                if gs == NO_GROUP {
+                    continue;
+                }
+                let (rows, times) = idx.group(gs as usize);
+                let ts = st.t[s];
+                if index_right {
+                    // s is a left row: right rows with lo <= rt - ts <= hi
+                    let a = times.partition_point(|t| *t < ts.saturating_add(spec.lo));
+                    let b = a + times[a..].partition_point(|t| *t <= ts.saturating_add(spec.hi));
                     let (a, b) = match spec.max_matches {
                         Some((k, Keep::First)) => (a, b.min(a.saturating_add(k))),
                         Some((k, Keep::Last)) => (a.max(b.saturating_sub(k)), b),
                         None => (a, b),
                     };
-                    out.extend(rows[a..b].iter().map(|r| (l as Row, *r)));
+                    out.extend(rows[a..b].iter().map(|r| (s as Row, *r)));
+                } else {
+                    // s is a right row: left rows with lo <= ts - lt <= hi
+                    let a = times.partition_point(|t| *t < ts.saturating_sub(spec.hi));
+                    let b = a + times[a..].partition_point(|t| *t <= ts.saturating_sub(spec.lo));
+                    out.extend(rows[a..b].iter().map(|l| (*l, s as Row)));
                 }
-                out
-            })
-            .collect();
-        Ok(chunks.concat())
-    } else {
-        let idx = Groups::build(&gl, n_groups, &lt);
-        let chunks: Vec<Vec<(Row, Row)>> = (0..rt.len().div_ceil(CHUNK))
-            .into_par_iter()
-            .map(|c| {
-                let mut out = Vec::new();
-                for r in c * CHUNK..((c + 1) * CHUNK).min(rt.len()) {
-                    if gr[r] == NO_GROUP {
-                        continue;
-                    }
-                    let (rows, times) = idx.group(gr[r] as usize);
-                    let a = times.partition_point(|t| *t < rt[r].saturating_sub(spec.hi));
-                    let b = times.partition_point(|t| *t <= rt[r].saturating_sub(spec.lo));
-                    out.extend(rows[a..b].iter().map(|l| (*l, r as Row)));
-                }
-                out
-            })
-            .collect();
-        Ok(by_left(chunks.concat(), lt.len(), &rt))
-    }
+            }
+            out
+        })
+        .collect();
+    let pairs = chunks.concat();
+    Ok(if index_right { pairs } else { by_left(pairs, lt.len(), rt) })
 }
 
 /// Pairs in right-row order → by left row, then (right time, right row): a stable counting
@@ -168,9 +198,9 @@ fn by_left(pairs: Vec<(Row, Row)>, n_left: usize, rt: &[i64]) -> Vec<(Row, Row)>
 
 /// The joined table (see the module documentation for columns and order).
 pub fn window_join(left: &Table, right: &Table, spec: &WindowSpec) -> Result<RecordBatch> {
-    let pairs = pairs(left, right, spec)?;
     let lt = micros(left, &spec.left_time)?;
     let rt = micros(right, &spec.right_time)?;
+    let pairs = pairs_at(left, right, spec, &lt, &rt)?;
     let (lrows, rrows): (Vec<Row>, Vec<Row>) = pairs.par_iter().copied().unzip();
     let delta: Vec<i64> = pairs.par_iter().map(|(l, r)| rt[*r as usize] - lt[*l as usize]).collect();
 
