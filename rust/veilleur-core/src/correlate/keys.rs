@@ -324,30 +324,35 @@ impl Groups {
             offsets[g + 1] += offsets[g];
         }
         let total = offsets[n_groups];
-        let mut rows: Vec<Row> = vec![0; total];
+        let mut pairs: Vec<(i64, Row)> = vec![(0, 0); total];
         let mut fill = offsets.clone();
         for r in 0..group.len() {
             if valid(r) {
                 let g = group[r] as usize;
-                rows[fill[g]] = r as Row;
+                pairs[fill[g]] = (time[r], r as Row);
                 fill[g] += 1;
             }
         }
-        // Sort each group by (time, row); rows are already in row order, so a stable sort by
-        // time is enough, and input sorted by time costs one check.
-        let mut slices: Vec<&mut [Row]> = Vec::with_capacity(n_groups);
-        let mut rest: &mut [Row] = &mut rows;
+        // Sort each group by (time, row), in parallel over groups, a large group itself in
+        // parallel; input already in time order costs one check.
+        let mut slices: Vec<&mut [(i64, Row)]> = Vec::with_capacity(n_groups);
+        let mut rest: &mut [(i64, Row)] = &mut pairs;
         for g in 0..n_groups {
             let (a, b) = rest.split_at_mut(offsets[g + 1] - offsets[g]);
             slices.push(a);
             rest = b;
         }
         slices.par_iter_mut().for_each(|s| {
-            if !s.windows(2).all(|w| time[w[0] as usize] <= time[w[1] as usize]) {
-                s.sort_by_key(|r| time[*r as usize]);
+            if !s.windows(2).all(|w| w[0].0 <= w[1].0) {
+                if s.len() > 1 << 16 {
+                    s.par_sort_unstable();
+                } else {
+                    s.sort_unstable();
+                }
             }
         });
-        let times = rows.par_iter().map(|r| time[*r as usize]).collect();
+        let rows = pairs.par_iter().map(|p| p.1).collect();
+        let times = pairs.par_iter().map(|p| p.0).collect();
         Groups { offsets, rows, times }
     }
 
