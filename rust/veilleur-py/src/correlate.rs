@@ -4,7 +4,6 @@
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use veilleur_core::correlate::{self, BeaconSpec, CountSpec, Keep, SequenceSpec, Table, WindowSpec};
@@ -51,21 +50,17 @@ fn window_join(
     out(py, py.detach(|| correlate::window_join(&l, &r, &spec)))
 }
 
-/// Boolean columns as vectors (null is false).
-fn masks(t: &Table) -> PyResult<Vec<Vec<bool>>> {
+/// Per boolean column, the ascending rows where it is true (null is false).
+fn step_rows(t: &Table) -> veilleur_core::Result<Vec<Vec<u32>>> {
     let mut out = Vec::new();
     for (c, f) in t.schema.fields().iter().enumerate() {
         if f.data_type() != &DataType::Boolean {
-            return Err(PyValueError::new_err(format!("step mask {:?} must be boolean, not {}", f.name(), f.data_type())));
+            return Err(veilleur_core::Error::InvalidArgument(format!("step mask {:?} must be boolean, not {}", f.name(), f.data_type())));
         }
-        let mut v = Vec::with_capacity(t.num_rows());
-        for (_, a) in t.chunks(c) {
+        let mut v = Vec::new();
+        for (start, a) in t.chunks(c) {
             let b = a.as_boolean();
-            if b.null_count() == 0 {
-                v.extend(b.values().iter());
-            } else {
-                v.extend(b.iter().map(|x| x.unwrap_or(false)));
-            }
+            v.extend(b.values().set_indices().filter(|i| b.is_valid(*i)).map(|i| (start + i) as u32));
         }
         out.push(v);
     }
@@ -90,8 +85,10 @@ fn sequence(
     out(
         py,
         py.detach(|| -> veilleur_core::Result<RecordBatch> {
-            let m = masks(&m).map_err(|e| veilleur_core::Error::InvalidArgument(e.to_string()))?;
-            correlate::sequence(&t, &m, &spec)
+            if m.num_rows() != t.num_rows() {
+                return Err(veilleur_core::Error::InvalidArgument("the step masks need one row per table row".into()));
+            }
+            correlate::sequence(&t, &step_rows(&m)?, &spec)
         }),
     )
 }

@@ -250,6 +250,23 @@ impl<'a> KeyCols<'a> {
     }
 }
 
+impl KeyCols<'_> {
+    /// Group ids of the given rows (ascending), into `out` (aligned with `rows`), as
+    /// [`KeyCols::resolve`] does for a range.
+    fn resolve_rows(&self, rows: &[Row], out: &mut [u32], keep: impl Fn(usize) -> bool, mut lookup: impl FnMut(&[u8]) -> u32) {
+        let mut buf = Vec::with_capacity(64);
+        let mut b = 0;
+        for (i, r) in rows.iter().enumerate() {
+            let r = *r as usize;
+            while b + 1 < self.batches.len() && self.batches[b].0 + self.batches[b].1 <= r {
+                b += 1;
+            }
+            let (start, _, cols) = &self.batches[b];
+            out[i] = if keep(r) && Self::encode(cols, r - start, &mut buf) { lookup(&buf) } else { NO_GROUP };
+        }
+    }
+}
+
 /// Dense ids for keys, shared by every table interned or probed against it.
 #[derive(Default)]
 pub struct Interner {
@@ -279,6 +296,13 @@ impl Interner {
     pub fn intern(&mut self, cols: &KeyCols<'_>, keep: impl Fn(usize) -> bool) -> Vec<u32> {
         let mut out = vec![NO_GROUP; cols.num_rows()];
         cols.resolve(0, cols.num_rows(), &mut out, keep, |k| self.id(k));
+        out
+    }
+
+    /// Group ids of the given rows (ascending), aligned with them; new keys get new ids.
+    pub fn intern_rows(&mut self, cols: &KeyCols<'_>, rows: &[Row], keep: impl Fn(usize) -> bool) -> Vec<u32> {
+        let mut out = vec![NO_GROUP; rows.len()];
+        cols.resolve_rows(rows, &mut out, keep, |k| self.id(k));
         out
     }
 
@@ -313,11 +337,17 @@ pub struct Groups {
 
 impl Groups {
     pub fn build(group: &[u32], n_groups: usize, time: &[i64]) -> Groups {
-        let valid = |r: usize| group[r] != NO_GROUP && time[r] != super::time::NULL_TIME;
+        Groups::of(n_groups, time, group.iter().enumerate().map(|(r, g)| (*g, r as Row)))
+    }
+
+    /// Groups of (group id, row) entries given in row order (entries with [`NO_GROUP`] or a
+    /// null time are left out).
+    pub fn of(n_groups: usize, time: &[i64], entries: impl Iterator<Item = (u32, Row)> + Clone) -> Groups {
+        let valid = |g: u32, r: Row| g != NO_GROUP && time[r as usize] != super::time::NULL_TIME;
         let mut offsets = vec![0usize; n_groups + 1];
-        for r in 0..group.len() {
-            if valid(r) {
-                offsets[group[r] as usize + 1] += 1;
+        for (g, r) in entries.clone() {
+            if valid(g, r) {
+                offsets[g as usize + 1] += 1;
             }
         }
         for g in 0..n_groups {
@@ -326,10 +356,10 @@ impl Groups {
         let total = offsets[n_groups];
         let mut pairs: Vec<(i64, Row)> = vec![(0, 0); total];
         let mut fill = offsets.clone();
-        for r in 0..group.len() {
-            if valid(r) {
-                let g = group[r] as usize;
-                pairs[fill[g]] = (time[r], r as Row);
+        for (g, r) in entries {
+            if valid(g, r) {
+                let g = g as usize;
+                pairs[fill[g]] = (time[r as usize], r);
                 fill[g] += 1;
             }
         }

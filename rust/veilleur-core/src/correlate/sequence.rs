@@ -1,7 +1,7 @@
 //! Multi-step patterns per entity: step 1, then step 2, ... within a time span.
 //!
-//! Each step is a boolean mask over the table's rows (computed by the caller) and its own key
-//! columns, so step 1 may key on `dst_ip` and step 2 on `src_ip`: a match is one entity value
+//! Each step is the ascending list of rows that satisfy it (computed by the caller, from a
+//! boolean mask) and its own key columns, so step 1 may key on `dst_ip` and step 2 on `src_ip`: a match is one entity value
 //! shared by every step. Rows are ordered by (time, row number): equal timestamps are ordered
 //! by input row order.
 //!
@@ -56,9 +56,10 @@ fn after(rows: &[Row], times: &[i64], t: i64, r: Row, inclusive: bool) -> usize 
     lo
 }
 
-/// Matches as rows per step, in output order.
-pub fn matches(table: &Table, masks: &[Vec<bool>], spec: &SequenceSpec) -> Result<Vec<Vec<Row>>> {
-    let n_steps = masks.len();
+/// Matches as rows per step, in output order. `steps[i]` lists the rows satisfying step i,
+/// ascending.
+pub fn matches(table: &Table, steps: &[Vec<Row>], spec: &SequenceSpec) -> Result<Vec<Vec<Row>>> {
+    let n_steps = steps.len();
     if n_steps == 0 {
         return Err(Error::InvalidArgument("a sequence needs at least one step".into()));
     }
@@ -69,8 +70,9 @@ pub fn matches(table: &Table, masks: &[Vec<bool>], spec: &SequenceSpec) -> Resul
     if spec.keys.iter().any(|k| k.is_empty() == keyed || k.len() != spec.keys[0].len()) {
         return Err(Error::InvalidArgument("every step needs the same number of key columns".into()));
     }
-    if masks.iter().any(|m| m.len() != table.num_rows()) {
-        return Err(Error::InvalidArgument("every step mask needs one value per row".into()));
+    let n = table.num_rows();
+    if steps.iter().any(|s| s.windows(2).any(|w| w[0] >= w[1]) || s.last().is_some_and(|r| *r as usize >= n)) {
+        return Err(Error::InvalidArgument("step rows must be ascending row numbers of the table".into()));
     }
     if spec.within < 0 {
         return Err(Error::InvalidArgument("within must not be negative".into()));
@@ -78,16 +80,20 @@ pub fn matches(table: &Table, masks: &[Vec<bool>], spec: &SequenceSpec) -> Resul
     let t = micros(table, &spec.time)?;
     let mut it = Interner::default();
     let mut gids = Vec::with_capacity(n_steps);
-    for (mask, keys) in masks.iter().zip(&spec.keys) {
-        let keep = |r: usize| mask[r] && t[r] != NULL_TIME;
+    for (rows, keys) in steps.iter().zip(&spec.keys) {
+        let valid = |r: usize| t[r] != NULL_TIME;
         gids.push(if keyed {
-            it.intern(&KeyCols::new(table, keys)?, keep)
+            it.intern_rows(&KeyCols::new(table, keys)?, rows, valid)
         } else {
-            (0..t.len()).map(|r| if keep(r) { 0 } else { NO_GROUP }).collect()
+            rows.iter().map(|r| if valid(*r as usize) { 0 } else { NO_GROUP }).collect()
         });
     }
     let n_groups = if keyed { it.len() } else { 1 };
-    let steps: Vec<Groups> = gids.par_iter().map(|g| Groups::build(g, n_groups, &t)).collect();
+    let steps: Vec<Groups> = steps
+        .par_iter()
+        .zip(&gids)
+        .map(|(rows, g)| Groups::of(n_groups, &t, g.iter().copied().zip(rows.iter().copied())))
+        .collect();
 
     let per_group: Vec<Vec<(i64, Row, Vec<Row>)>> = (0..n_groups)
         .into_par_iter()
@@ -143,9 +149,9 @@ pub fn matches(table: &Table, masks: &[Vec<bool>], spec: &SequenceSpec) -> Resul
 }
 
 /// The matches as a table (see the module documentation).
-pub fn sequence(table: &Table, masks: &[Vec<bool>], spec: &SequenceSpec) -> Result<RecordBatch> {
-    let ms = matches(table, masks, spec)?;
-    let n_steps = masks.len();
+pub fn sequence(table: &Table, steps: &[Vec<Row>], spec: &SequenceSpec) -> Result<RecordBatch> {
+    let ms = matches(table, steps, spec)?;
+    let n_steps = steps.len();
     let rows: Vec<Row> = ms.iter().flatten().copied().collect();
     let match_id: Vec<u64> = (0..ms.len() as u64).flat_map(|m| std::iter::repeat_n(m, n_steps)).collect();
     let step: Vec<u32> = (0..ms.len()).flat_map(|_| 0..n_steps as u32).collect();
@@ -176,6 +182,18 @@ mod tests {
             ])
             .unwrap(),
         )
+    }
+
+    fn m(mask: Vec<bool>) -> Vec<Row> {
+        (0..mask.len() as Row).filter(|r| mask[*r as usize]).collect()
+    }
+
+    fn matches(t: &Table, masks: &[Vec<bool>], s: &SequenceSpec) -> Result<Vec<Vec<Row>>> {
+        super::matches(t, &masks.iter().cloned().map(m).collect::<Vec<_>>(), s)
+    }
+
+    fn sequence(t: &Table, masks: &[Vec<bool>], s: &SequenceSpec) -> Result<RecordBatch> {
+        super::sequence(t, &masks.iter().cloned().map(m).collect::<Vec<_>>(), s)
     }
 
     fn spec(keys: Vec<Vec<&str>>, within: i64, ordered: bool) -> SequenceSpec {

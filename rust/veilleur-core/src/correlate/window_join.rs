@@ -140,8 +140,12 @@ fn pairs_at(left: &Table, right: &Table, spec: &WindowSpec, lt: &[i64], rt: &[i6
                 let ts = st.t[s];
                 if index_right {
                     // s is a left row: right rows with lo <= rt - ts <= hi
-                    let a = times.partition_point(|t| *t < ts.saturating_add(spec.lo));
-                    let b = a + times[a..].partition_point(|t| *t <= ts.saturating_add(spec.hi));
+                    let (from, to) = (ts.saturating_add(spec.lo), ts.saturating_add(spec.hi));
+                    let a = times.partition_point(|t| *t < from);
+                    if a == times.len() || times[a] > to {
+                        continue; // no pair: the common case, decided by one search
+                    }
+                    let b = a + times[a..].partition_point(|t| *t <= to);
                     let (a, b) = match spec.max_matches {
                         Some((k, Keep::First)) => (a, b.min(a.saturating_add(k))),
                         Some((k, Keep::Last)) => (a.max(b.saturating_sub(k)), b),
@@ -150,8 +154,12 @@ fn pairs_at(left: &Table, right: &Table, spec: &WindowSpec, lt: &[i64], rt: &[i6
                     out.extend(rows[a..b].iter().map(|r| (s as Row, *r)));
                 } else {
                     // s is a right row: left rows with lo <= ts - lt <= hi
-                    let a = times.partition_point(|t| *t < ts.saturating_sub(spec.hi));
-                    let b = a + times[a..].partition_point(|t| *t <= ts.saturating_sub(spec.lo));
+                    let (from, to) = (ts.saturating_sub(spec.hi), ts.saturating_sub(spec.lo));
+                    let a = times.partition_point(|t| *t < from);
+                    if a == times.len() || times[a] > to {
+                        continue;
+                    }
+                    let b = a + times[a..].partition_point(|t| *t <= to);
                     out.extend(rows[a..b].iter().map(|l| (*l, s as Row)));
                 }
             }
