@@ -145,7 +145,7 @@ fn pairs_at(left: &Table, right: &Table, spec: &WindowSpec, lt: &[i64], rt: &[i6
                     if a == times.len() || times[a] > to {
                         continue; // no pair: the common case, decided by one search
                     }
-                    let b = a + times[a..].partition_point(|t| *t <= to);
+                    let b = window_end(times, a, to);
                     let (a, b) = match spec.max_matches {
                         Some((k, Keep::First)) => (a, b.min(a.saturating_add(k))),
                         Some((k, Keep::Last)) => (a.max(b.saturating_sub(k)), b),
@@ -159,7 +159,7 @@ fn pairs_at(left: &Table, right: &Table, spec: &WindowSpec, lt: &[i64], rt: &[i6
                     if a == times.len() || times[a] > to {
                         continue;
                     }
-                    let b = a + times[a..].partition_point(|t| *t <= to);
+                    let b = window_end(times, a, to);
                     out.extend(rows[a..b].iter().map(|l| (*l, s as Row)));
                 }
             }
@@ -168,6 +168,22 @@ fn pairs_at(left: &Table, right: &Table, spec: &WindowSpec, lt: &[i64], rt: &[i6
         .collect();
     let pairs = chunks.concat();
     Ok(if index_right { pairs } else { by_left(pairs, lt.len(), rt) })
+}
+
+/// First index `>= a` whose time is `> to`, by galloping from `a`: windows are usually short,
+/// so this stays in the cache lines next to `times[a]` (O(log k) for k rows in the window).
+fn window_end(times: &[i64], a: usize, to: i64) -> usize {
+    let mut step = 1;
+    let mut lo = a; // times[lo] <= to, or lo == a
+    loop {
+        let probe = lo + step;
+        if probe >= times.len() || times[probe] > to {
+            let hi = probe.min(times.len());
+            return lo + times[lo..hi].partition_point(|t| *t <= to);
+        }
+        lo = probe;
+        step *= 2;
+    }
 }
 
 /// Pairs in right-row order → by left row, then (right time, right row): a stable counting
