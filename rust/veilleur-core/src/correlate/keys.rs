@@ -216,7 +216,7 @@ impl<'a> KeyCols<'a> {
                     }
                 }
                 [c @ Col::View(a)] => {
-                    const SLOTS: usize = 1 << 12;
+                    const SLOTS: usize = 1 << 14;
                     let mut cache: Vec<(u128, u32)> = vec![(0, NO_GROUP); SLOTS];
                     let mut used = vec![false; SLOTS];
                     let views = a.views();
@@ -226,7 +226,7 @@ impl<'a> KeyCols<'a> {
                             NO_GROUP
                         } else {
                             let v = views[i];
-                            let h = ((v as u64 ^ (v >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 52) as usize;
+                            let h = ((v as u64 ^ (v >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 50) as usize;
                             if used[h] && cache[h].0 == v {
                                 cache[h].1
                             } else {

@@ -49,7 +49,7 @@ pub struct WindowSpec {
     pub max_matches: Option<(usize, Keep)>,
 }
 
-const CHUNK: usize = 1 << 15;
+const CHUNK: usize = 1 << 16;
 
 /// Pairs (left row, right row), in output order.
 pub fn pairs(left: &Table, right: &Table, spec: &WindowSpec) -> Result<Vec<(Row, Row)>> {
@@ -130,6 +130,7 @@ fn pairs_at(left: &Table, right: &Table, spec: &WindowSpec, lt: &[i64], rt: &[i6
             let (lo, hi) = (c * CHUNK, ((c + 1) * CHUNK).min(st.len()));
             let mut g = vec![NO_GROUP; hi - lo];
             st.ids(&it, lo, hi, &mut g);
+            let mut last = if n_groups <= REMEMBER_GROUPS { vec![(i64::MIN, 0usize); n_groups] } else { Vec::new() };
             let mut out = Vec::new();
             for s in lo..hi {
                 let gs = g[s - lo];
@@ -141,11 +142,11 @@ fn pairs_at(left: &Table, right: &Table, spec: &WindowSpec, lt: &[i64], rt: &[i6
                 if index_right {
                     // s is a left row: right rows with lo <= rt - ts <= hi
                     let (from, to) = (ts.saturating_add(spec.lo), ts.saturating_add(spec.hi));
-                    let a = times.partition_point(|t| *t < from);
+                    let a = window_start(times, from, last.get_mut(gs as usize));
                     if a == times.len() || times[a] > to {
                         continue; // no pair: the common case, decided by one search
                     }
-                    let b = window_end(times, a, to);
+                    let b = gallop(times, a, |t| t <= to);
                     let (a, b) = match spec.max_matches {
                         Some((k, Keep::First)) => (a, b.min(a.saturating_add(k))),
                         Some((k, Keep::Last)) => (a.max(b.saturating_sub(k)), b),
@@ -155,11 +156,11 @@ fn pairs_at(left: &Table, right: &Table, spec: &WindowSpec, lt: &[i64], rt: &[i6
                 } else {
                     // s is a right row: left rows with lo <= ts - lt <= hi
                     let (from, to) = (ts.saturating_sub(spec.hi), ts.saturating_sub(spec.lo));
-                    let a = times.partition_point(|t| *t < from);
+                    let a = window_start(times, from, last.get_mut(gs as usize));
                     if a == times.len() || times[a] > to {
                         continue;
                     }
-                    let b = window_end(times, a, to);
+                    let b = gallop(times, a, |t| t <= to);
                     out.extend(rows[a..b].iter().map(|l| (*l, s as Row)));
                 }
             }
@@ -170,21 +171,42 @@ fn pairs_at(left: &Table, right: &Table, spec: &WindowSpec, lt: &[i64], rt: &[i6
     Ok(if index_right { pairs } else { by_left(pairs, lt.len(), rt) })
 }
 
-/// First index `>= a` whose time is `> to`, by galloping from `a`: windows are usually short,
-/// so this stays in the cache lines next to `times[a]` (O(log k) for k rows in the window).
-fn window_end(times: &[i64], a: usize, to: i64) -> usize {
-    let mut step = 1;
-    let mut lo = a; // times[lo] <= to, or lo == a
+/// First index `>= start` where `pred` fails (`pred` true then false along `times`), by
+/// galloping from `start`: O(log d) for an answer d places on, in the cache lines next to
+/// `times[start]`.
+fn gallop(times: &[i64], start: usize, pred: impl Fn(i64) -> bool) -> usize {
+    if start >= times.len() || !pred(times[start]) {
+        return start;
+    }
+    let (mut lo, mut step) = (start, 1); // pred(times[lo]) holds
     loop {
         let probe = lo + step;
-        if probe >= times.len() || times[probe] > to {
+        if probe >= times.len() || !pred(times[probe]) {
             let hi = probe.min(times.len());
-            return lo + times[lo..hi].partition_point(|t| *t <= to);
+            return lo + 1 + times[lo + 1..hi].partition_point(|t| pred(*t));
         }
         lo = probe;
         step *= 2;
     }
 }
+
+/// Start of the window `[from, ..]` in a group's times. Streamed rows usually come in time
+/// order (logs), so each group remembers where the last search of this chunk ended
+/// (`last[g] = (from, index)`) and gallops on from there when `from` did not go back;
+/// otherwise a binary search.
+fn window_start(times: &[i64], from: i64, last: Option<&mut (i64, usize)>) -> usize {
+    match last {
+        Some(l) => {
+            let a = if from >= l.0 { gallop(times, l.1, |t| t < from) } else { times.partition_point(|t| *t < from) };
+            *l = (from, a);
+            a
+        }
+        None => times.partition_point(|t| *t < from),
+    }
+}
+
+/// Groups up to which each stream chunk keeps its last search position per group.
+const REMEMBER_GROUPS: usize = 1 << 16;
 
 /// Pairs in right-row order → by left row, then (right time, right row): a stable counting
 /// sort by left row, then a sort of each left row's pairs unless already in time order.
@@ -318,6 +340,21 @@ mod tests {
         assert_eq!(pairs(&l, &r, &k).unwrap(), vec![(0, 3), (0, 1), (1, 2)]);
         k.max_matches = Some((1, Keep::First));
         assert_eq!(pairs(&l, &r, &k).unwrap(), vec![(0, 0), (1, 2)]);
+    }
+
+    #[test]
+    fn gallop_and_remembered_starts() {
+        let t = [1, 2, 2, 3, 5, 8, 13, 21, 34];
+        for start in 0..=t.len() {
+            for x in 0..40 {
+                let expect = start.max(t.partition_point(|v| *v < x));
+                assert_eq!(gallop(&t, start, |v| v < x), expect, "{start} {x}");
+            }
+        }
+        let mut last = (i64::MIN, 0);
+        for from in [0, 2, 2, 4, 30, 1, 9, 40] {
+            assert_eq!(window_start(&t, from, Some(&mut last)), t.partition_point(|v| *v < from));
+        }
     }
 
     #[test]
