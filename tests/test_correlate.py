@@ -288,3 +288,27 @@ def test_null_typed_columns_and_window_after_a_delay():
     out = vl.window_join(left, right, within=(timedelta(minutes=-5), "10m"))
     assert pairs(out) == [(0, 1), (0, 2)]
     assert out["n"].dtype == pl.Null
+
+
+def test_on_a_read_bundle(tmp_path):
+    # the events of vl.read (ts timestamp[us, UTC] from +0200 lines, dictionary `source`)
+    log = tmp_path / "access.log"
+    lines = [
+        '10.0.0.5 - - [10/Oct/2024:13:55:36 +0200] "GET /shell.jsp?cmd=id HTTP/1.1" 200 12 "-" "curl/8.0"',
+        '10.0.0.5 - - [10/Oct/2024:13:56:36 +0200] "GET /index.html HTTP/1.1" 200 512 "-" "curl/8.0"',
+        '10.0.0.9 - - [10/Oct/2024:13:56:40 +0200] "GET /index.html HTTP/1.1" 200 512 "-" "curl/8.0"',
+        '10.0.0.5 - - [10/Oct/2024:14:30:00 +0200] "GET /late HTTP/1.1" 200 1 "-" "curl/8.0"',
+    ]
+    log.write_text("\n".join(lines) + "\n")
+    events = vl.read(log).events
+    hits = events.filter(pl.col("url").str.contains("shell"))
+    out = vl.window_join(hits, events, on="src_ip", within="30m")
+    assert out["url_right"].to_list() == ["/shell.jsp?cmd=id", "/index.html"]
+    assert out["delta"].to_list() == [timedelta(0), timedelta(minutes=1)]
+    assert out["ts"].to_list()[0] == datetime(2024, 10, 10, 11, 55, 36, tzinfo=timezone.utc)
+    # grouping by a dictionary column of the bundle
+    counts = vl.count_window(events, by="source", within="1m", threshold=2)
+    assert counts.select("window_start", "window_end", "count").rows() == [
+        (datetime(2024, 10, 10, 11, 55, 36, tzinfo=timezone.utc), datetime(2024, 10, 10, 11, 56, 40, tzinfo=timezone.utc), 2)
+    ]
+    assert vl.count_window(events, by="source", within="1m", threshold=3).height == 0

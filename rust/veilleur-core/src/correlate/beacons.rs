@@ -1,14 +1,14 @@
 //! Beaconing: keys whose events repeat at a steady period, tolerant of missed beats.
 //!
 //! Per key, events sorted by time; equal timestamps count as one beat. With gaps g between
-//! consecutive beats and m0 their median, a gap of about k typical gaps (k = round(g / m0)
-//! >= 2) counts as g / k; the `period` P is the median of these. Each gap is then assigned to
-//! its nearest number of periods k = max(1, round(g / P)) (k - 1 beats `missed`) and its
-//! deviation is |g - k P|, not divided by k, so that folding long random gaps does not make
-//! them look regular. The `jitter` is the median deviation divided by P (0.05: gaps typically
-//! 5 % off a multiple of the period). Gaps shorter than half a period deviate by P - g, so
-//! extra traffic raises the jitter. A key is reported when it has at least `min_events`
-//! events and 3 distinct timestamps, and `jitter <= max_jitter`.
+//! consecutive beats and m0 their median, a gap of about k typical gaps (k = round(g / m0),
+//! at least 2) counts as g / k; the `period` P is the median of these. Each gap is then
+//! assigned to its nearest number of periods k = max(1, round(g / P)), that is k - 1 beats
+//! `missed`, and its deviation is |g - k P|, not divided by k, so that folding long random
+//! gaps does not make them look regular. The `jitter` is the median deviation divided by P
+//! (0.05: gaps typically 5 % off a multiple of the period). Gaps shorter than half a period
+//! deviate by P - g, so extra traffic raises the jitter. A key is reported when it has at
+//! least `min_events` events and 3 distinct timestamps, and `jitter <= max_jitter`.
 //!
 //! Output, one row per key: key columns, `count` (events), `first`, `last`, `period`
 //! (duration µs, rounded), `jitter` (f64), `missed` (estimated missed beats). Ordered by key
@@ -67,13 +67,15 @@ pub fn periodicity(times: &[i64]) -> Option<(f64, f64, u64)> {
 }
 
 pub fn beacons(table: &Table, spec: &BeaconSpec) -> Result<RecordBatch> {
-    if !(spec.max_jitter >= 0.0) {
+    if spec.max_jitter.is_nan() || spec.max_jitter < 0.0 {
         return Err(Error::InvalidArgument("max_jitter must be a number >= 0".into()));
     }
     let t = micros(table, &spec.time)?;
     let (g, n_groups) = group_ids(table, &spec.by, &t)?;
     let groups = Groups::build(&g, n_groups, &t);
-    let found: Vec<Option<(Row, u64, i64, i64, f64, f64, u64)>> = (0..n_groups)
+    // (first row, count, first, last, period, jitter, missed) per reported key
+    type Found = (Row, u64, i64, i64, f64, f64, u64);
+    let found: Vec<Option<Found>> = (0..n_groups)
         .into_par_iter()
         .map(|k| {
             let (rows, times) = groups.group(k);

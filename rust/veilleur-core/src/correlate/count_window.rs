@@ -115,7 +115,8 @@ pub fn count_window(table: &Table, spec: &CountSpec) -> Result<RecordBatch> {
             Some(it.intern(&KeyCols::new(table, std::slice::from_ref(col))?, |_| true))
         }
     };
-    let per: Vec<(Row, Vec<(i64, i64, u64)>)> = (0..n_groups)
+    type Episodes = Vec<(i64, i64, u64)>;
+    let per: Vec<(Row, Episodes)> = (0..n_groups)
         .into_par_iter()
         .map(|k| {
             let (rows, times) = groups.group(k);

@@ -88,7 +88,7 @@ pub fn arrow_err(e: arrow_schema::ArrowError) -> Error {
 /// A column name not yet used in `taken`: `name`, else `name_right`, `name_right_right`, ...
 pub fn unique_name(name: &str, taken: &[String]) -> String {
     let mut n = name.to_string();
-    while taken.iter().any(|t| *t == n) {
+    while taken.contains(&n) {
         n.push_str("_right");
     }
     n
