@@ -8,7 +8,6 @@
 //! "10.0.0.1" and `Int32` 5 equals `UInt64` 5; a string never equals an integer. A null in any
 //! key column gives [`NO_GROUP`]: null keys never match.
 
-use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use arrow_array::cast::AsArray;
@@ -23,8 +22,9 @@ use crate::{Error, Result};
 /// Group id of a row that has a null key (or, when probing, a key the interner never saw).
 pub const NO_GROUP: u32 = u32::MAX;
 
-/// FxHash (rustc's): fast on short keys; keys come from logs, and the map holds only the
-/// smaller side's keys, so flooding costs time, never correctness.
+/// FxHash (rustc's): fast on short keys. Keys come from logs (attacker-written text): the
+/// [`Interner`] starts each hash from a random seed, so collisions cannot be precomputed, and
+/// a flood would cost time, never correctness.
 #[derive(Default, Clone, Copy)]
 pub struct FxHasher(u64);
 
@@ -268,27 +268,106 @@ impl KeyCols<'_> {
 }
 
 /// Dense ids for keys, shared by every table interned or probed against it.
-#[derive(Default)]
+///
+/// An open-addressing table of ids over one byte arena: no allocation per key, so interning
+/// millions of distinct keys (every (src_ip, dst_ip) pair of a large log) stays cheap.
 pub struct Interner {
-    map: HashMap<Box<[u8]>, u32, FxBuild>,
+    /// Every key's bytes, one after the other; key `id` is `arena[spans[id].0..][..spans[id].1]`.
+    arena: Vec<u8>,
+    spans: Vec<(usize, usize)>,
+    /// `(high 32 bits of the hash) << 32 | id`, or [`EMPTY`]; a power of two long, at most
+    /// half full. The hash bits let a probe skip other keys without reading them.
+    slots: Vec<u64>,
+    seed: u64,
+}
+
+const EMPTY: u64 = u64::MAX;
+
+impl Default for Interner {
+    fn default() -> Self {
+        use std::hash::BuildHasher;
+        let seed = std::collections::hash_map::RandomState::new().hash_one(0u8);
+        Interner { arena: Vec::new(), spans: Vec::new(), slots: vec![EMPTY; 64], seed }
+    }
+}
+
+fn hash(seed: u64, key: &[u8]) -> u64 {
+    let mut h = FxHasher(seed);
+    h.write(key);
+    h.write_usize(key.len());
+    // FxHash leaves its low bits, which pick the slot, poorly mixed: finish with murmur3's fmix64
+    let mut x = h.finish();
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    x ^ (x >> 33)
 }
 
 impl Interner {
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.spans.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.spans.is_empty()
+    }
+
+    fn key(&self, id: u32) -> &[u8] {
+        let (start, len) = self.spans[id as usize];
+        &self.arena[start..start + len]
+    }
+
+    /// The slot holding `key`, or the empty slot where it would go.
+    fn slot(&self, key: &[u8], h: u64) -> usize {
+        let mask = self.slots.len() - 1;
+        let tag = h >> 32;
+        let mut i = h as usize & mask;
+        loop {
+            let v = self.slots[i];
+            if v == EMPTY || (v >> 32 == tag && self.key(v as u32) == key) {
+                return i;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// The id of a key already interned.
+    pub fn get(&self, key: &[u8]) -> Option<u32> {
+        let v = self.slots[self.slot(key, hash(self.seed, key))];
+        (v != EMPTY).then_some(v as u32)
     }
 
     fn id(&mut self, key: &[u8]) -> u32 {
-        if let Some(id) = self.map.get(key) {
-            return *id;
+        let h = hash(self.seed, key);
+        let i = self.slot(key, h);
+        if self.slots[i] != EMPTY {
+            return self.slots[i] as u32;
         }
-        let id = self.map.len() as u32;
-        self.map.insert(key.into(), id);
+        let id = self.spans.len() as u32;
+        self.spans.push((self.arena.len(), key.len()));
+        self.arena.extend_from_slice(key);
+        self.slots[i] = (h >> 32) << 32 | u64::from(id);
+        if self.spans.len() * 2 > self.slots.len() {
+            self.grow();
+        }
         id
+    }
+
+    /// Double the slots; hashes are recomputed from the arena, read in order.
+    fn grow(&mut self) {
+        let n = self.slots.len() * 2;
+        let mask = n - 1;
+        let mut slots = vec![EMPTY; n];
+        for id in 0..self.spans.len() as u32 {
+            let h = hash(self.seed, self.key(id));
+            let mut i = h as usize & mask;
+            while slots[i] != EMPTY {
+                i = (i + 1) & mask;
+            }
+            slots[i] = (h >> 32) << 32 | u64::from(id);
+        }
+        self.slots = slots;
     }
 
     /// Group id of every row (new keys get new ids), [`NO_GROUP`] for null keys. Rows for
@@ -309,7 +388,7 @@ impl Interner {
     /// Group ids of rows `lo..hi` for keys already interned, into `out`: [`NO_GROUP`] for
     /// null or unseen keys and for rows where `keep(row)` is false. Read-only.
     pub fn probe_range(&self, cols: &KeyCols<'_>, lo: usize, hi: usize, out: &mut [u32], keep: impl Fn(usize) -> bool) {
-        cols.resolve(lo, hi, out, keep, |k| self.map.get(k).copied().unwrap_or(NO_GROUP));
+        cols.resolve(lo, hi, out, keep, |k| self.get(k).unwrap_or(NO_GROUP));
     }
 
     /// Group id of every row for keys already interned, [`NO_GROUP`] for null or unseen
@@ -320,7 +399,7 @@ impl Interner {
         let mut out = vec![NO_GROUP; n];
         out.par_chunks_mut(CHUNK).enumerate().for_each(|(c, slot)| {
             let lo = c * CHUNK;
-            cols.resolve(lo, lo + slot.len(), slot, &keep, |k| self.map.get(k).copied().unwrap_or(NO_GROUP));
+            cols.resolve(lo, lo + slot.len(), slot, &keep, |k| self.get(k).unwrap_or(NO_GROUP));
         });
         out
     }
@@ -439,6 +518,21 @@ mod tests {
         let mut it = Interner::default();
         it.intern(&KeyCols::new(&a, &n).unwrap(), |_| true);
         assert_eq!(it.probe(&KeyCols::new(&s, &n).unwrap(), |_| true), vec![NO_GROUP]);
+    }
+
+    #[test]
+    fn interner_grows_and_finds_every_key() {
+        let mut it = Interner::default();
+        for i in 0..10_000u32 {
+            assert_eq!(it.id(&i.to_le_bytes()), i);
+        }
+        for i in 0..10_000u32 {
+            assert_eq!(it.id(&i.to_le_bytes()), i);
+            assert_eq!(it.get(&i.to_le_bytes()), Some(i));
+        }
+        assert_eq!(it.get(b"absent"), None);
+        assert_eq!(it.id(b""), 10_000);
+        assert_eq!(it.len(), 10_001);
     }
 
     #[test]
