@@ -7,7 +7,9 @@ Cases (sizes at full scale; short mode when ``VEILLEUR_BENCH_MB`` < 200, as in C
 * ``pure-time join``: 1,000,000 × 1,000,000 rows, no key, within 100 ms after (short:
   100,000 × 100,000);
 * ``sequence``: three steps per host within 10 minutes over the 20,000,000 events (short:
-  200,000).
+  200,000);
+* ``count_window`` (distinct ports per host per minute) and ``beacons`` (by host and port) over
+  the same events, veilleur alone.
 
 Baselines, on the same data in the same run: polars ``join_where`` (in memory; skipped when
 its equality join would materialise more than ``VEILLEUR_BENCH_MAX_GB`` GB, default 3),
@@ -56,7 +58,7 @@ SEQ_WITHIN = timedelta(minutes=10)
 ROW_BYTES = 120  # rough size of one joined row (8 + 3 columns, strings as 16-byte views)
 
 RESULTS: dict[tuple[str, str], dict] = {}
-CASE_ORDER = ["keyed join", "pure-time join", "sequence"]
+CASE_ORDER = ["keyed join", "pure-time join", "sequence", "count_window", "beacons"]
 METHOD_ORDER = ["veilleur", "polars join_where", "polars join+filter (streaming)", "duckdb range join", "polars join_asof"]
 
 
@@ -280,6 +282,21 @@ def test_sequence(benchmark, data):
     data["events"].select([s.alias(f"s{i}") for i, s in enumerate(SEQ_STEPS)])
     masks = time.perf_counter() - t
     _record("sequence", "veilleur", seconds=med, rows_in=N_EVENTS, pairs=n_match, note=f"3 steps by host within 10m; {n_match:,} matches; step masks in polars ~{masks:.2f}s of it")
+
+
+@pytest.mark.benchmark(group="correlate count_window")
+def test_count_window(benchmark, data):
+    out, med = _run(benchmark, lambda: vl.count_window(data["events"], by="host", within="1m", distinct="dst_port", threshold=6))
+    assert out.height == 0 or out["count"].min() >= 6
+    _record("count_window", "veilleur", seconds=med, rows_in=N_EVENTS, pairs=out.height, note=f"distinct dst_port per host in 1m >= 6: {out.height:,} episodes")
+
+
+@pytest.mark.benchmark(group="correlate beacons")
+def test_beacons(benchmark, data):
+    out, med = _run(benchmark, lambda: vl.beacons(data["events"], by=["host", "dst_port"], min_events=10, max_jitter=0.1))
+    # the generated traffic is random: nothing beacons
+    assert out.height == 0
+    _record("beacons", "veilleur", seconds=med, rows_in=N_EVENTS, pairs=out.height, note="by (host, dst_port), random traffic: 0 beacons")
 
 
 # ---------------------------------------------------------------------------------- summary
