@@ -25,10 +25,21 @@ class RawStream:
     def summary(self) -> ArrowTable: ...
     def rejects(self) -> ArrowTable: ...
 
-def read(paths: list[str], format: str | None = None, strict: bool = False, chunk_bytes: int | None = None) -> RawBundle: ...
+def read(
+    paths: list[str],
+    format: str | None = None,
+    overrides: list[tuple[str, str]] = ...,
+    tz: str | None = None,
+    year: int | None = None,
+    strict: bool = False,
+    chunk_bytes: int | None = None,
+) -> RawBundle: ...
 def stream(
     paths: list[str],
     format: str | None = None,
+    overrides: list[tuple[str, str]] = ...,
+    tz: str | None = None,
+    year: int | None = None,
     strict: bool = False,
     events: bool = False,
     chunk_bytes: int | None = None,

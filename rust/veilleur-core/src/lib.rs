@@ -16,6 +16,7 @@ pub mod ip;
 pub mod pipeline;
 pub mod report;
 pub mod time;
+pub mod year;
 
 pub use error::{Error, Result};
 pub use formats::FormatId;

@@ -48,7 +48,7 @@ fn lines_of(n: usize) -> String {
 
 fn check_counts(r: &ReadResult) {
     for f in &r.report.files {
-        assert_eq!(f.lines, f.rows + f.rejected, "{f:?}");
+        assert_eq!(f.lines, f.rows + f.rejected + f.folded, "{f:?}");
     }
 }
 

@@ -19,10 +19,26 @@ pub mod ncsa;
 pub mod zimbra_access;
 pub mod zimbra_nginx;
 
-use access_table::{AccessBuilder, Col};
+use access_table::Col;
 
 /// Why a line was rejected.
 pub type Reason = Cow<'static, str>;
+
+/// What a parser needs to know beyond the bytes: the zone of formats written in local time
+/// without an offset, and the year of formats that omit it.
+#[derive(Debug, Clone, Copy)]
+pub struct ParseCtx {
+    /// The zone for local times; `None` reads them as UTC (and the summary says so).
+    pub tz: Option<chrono_tz::Tz>,
+    /// The year of the chunk's first record, for formats without a year.
+    pub year: Option<i32>,
+}
+
+impl Default for ParseCtx {
+    fn default() -> Self {
+        ParseCtx { tz: None, year: None }
+    }
+}
 
 /// The formats veilleur reads. The id names the table and fills `source` in events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -94,17 +110,34 @@ impl FormatId {
     }
 
     /// Parse a chunk into this format's columns (without provenance) and rejects.
-    pub fn parse_chunk(self, chunk: Chunk) -> ParsedChunk {
-        let mut dates = DateCache::default();
-        let mut b = AccessBuilder::new(self.columns(), chunk.data.len() / 200 + 16);
-        let mut r = ncsa::AccessLine::default();
-        let mut parsed = drive_lines(chunk, |line, block, base, side| {
-            self.parse_line(line, &mut dates, &mut r)?;
-            b.push(&r, line, block, base, side);
-            Ok(())
-        });
-        parsed.columns = b.finish(&parsed.blocks);
-        parsed
+    pub fn parse_chunk(self, chunk: Chunk, _ctx: &ParseCtx) -> ParsedChunk {
+        match self {
+            FormatId::Common | FormatId::Combined | FormatId::ZimbraAccess | FormatId::ZimbraNginx => {
+                access_table::parse_chunk(self.columns(), chunk, |line, dates, r| self.parse_line(line, dates, r))
+            }
+        }
+    }
+
+    /// For formats whose records may span several lines (stack traces): whether a line starts a
+    /// new record. The predicate sees at least the line's first [`RECORD_START_PEEK`] bytes (or
+    /// the whole line if shorter). `None`: every line is a record.
+    pub fn record_start(self) -> Option<fn(&[u8]) -> bool> {
+        match self {
+            FormatId::Common | FormatId::Combined | FormatId::ZimbraAccess | FormatId::ZimbraNginx => None,
+        }
+    }
+
+    /// Whether the format writes local time without an offset (and so reads `tz`).
+    pub fn local_time(self) -> bool {
+        match self {
+            FormatId::Common | FormatId::Combined | FormatId::ZimbraAccess | FormatId::ZimbraNginx => false,
+        }
+    }
+
+    /// For formats that omit the year: the month of a line that carries a date (used to place
+    /// chunks in the right year; see [`crate::year`]).
+    pub fn line_month(self) -> Option<fn(&[u8]) -> Option<u32>> {
+        None
     }
 }
 
@@ -128,13 +161,19 @@ pub struct Reject {
 }
 
 /// What parsing one chunk gives: the format's columns, each row's line index in the chunk
-/// (0-based) and byte offset in the chunk, the rejects, and how many lines the chunk held.
+/// (0-based, its first line) and byte offset in the chunk, the rejects, how many lines the chunk
+/// held and how many of them were folded into the record above (continuation lines).
+/// Invariant: `n_lines == rows + rejects + folded`.
 pub struct ParsedChunk {
     pub columns: Vec<ArrayRef>,
     pub row_lines: Vec<u64>,
     pub row_offsets: Vec<u64>,
     pub rejects: Vec<Reject>,
     pub n_lines: u64,
+    pub folded: u64,
+    /// Local times that were ambiguous or non-existent in the zone (DST transitions).
+    pub ambiguous_times: u64,
+    pub nonexistent_times: u64,
     pub blocks: Blocks,
 }
 
@@ -146,28 +185,39 @@ impl ParsedChunk {
 
 /// Reject every line of a chunk with one reason (used for files of no known format).
 pub fn reject_all(chunk: Chunk, reason: &'static str) -> ParsedChunk {
-    drive_lines(chunk, |_, _, _, _| Err(reason.into()))
+    drive_records(chunk, None, |_, _, _, _, _| Err(reason.into()))
 }
 
-/// Run `parse` over every line of a chunk. Handles what all formats share: empty lines, lines
-/// that are not valid UTF-8 (decoded lossily into the `lossy` block and parsed from there),
-/// over-long lines, and the bookkeeping of rows and rejects. `parse` gets the line, the block
-/// it lives in, its offset there, and the side buffer for rewritten text; it appends a row and
-/// returns `Ok`, or returns the reason and appends nothing.
-pub fn drive_lines<F>(chunk: Chunk, mut parse: F) -> ParsedChunk
+/// Bytes of a line a record-start predicate may look at.
+pub const RECORD_START_PEEK: usize = 64;
+
+/// Run `parse` over every record of a chunk. A record is one line, or — when `record_start` is
+/// given — a line that starts a record plus the lines after it that do not (continuation
+/// lines, folded into it; a continuation line with no record above it is rejected).
+///
+/// Handles what all formats share: empty lines, text that is not valid UTF-8 (decoded lossily
+/// into the `lossy` block and parsed from there), over-long lines, and the bookkeeping of rows
+/// and rejects. `parse` gets the record's bytes (lines joined by their `\n`, without the final
+/// one), the block they live in, their offset there, the side buffer for rewritten text, and the
+/// record's number of lines; it appends a row and returns `Ok`, or returns the reason and
+/// appends nothing.
+pub fn drive_records<F>(chunk: Chunk, record_start: Option<fn(&[u8]) -> bool>, mut parse: F) -> ParsedChunk
 where
-    F: FnMut(&[u8], Block, usize, &mut Vec<u8>) -> Result<(), Reason>,
+    F: FnMut(&[u8], Block, usize, &mut Vec<u8>, u64) -> Result<(), Reason>,
 {
-    let mut row_lines = Vec::new();
-    let mut row_offsets = Vec::new();
-    let mut rejects = Vec::new();
-    let mut lossy: Vec<u8> = Vec::new();
-    let mut side: Vec<u8> = Vec::new();
+    let mut out = Records {
+        row_lines: Vec::new(),
+        row_offsets: Vec::new(),
+        rejects: Vec::new(),
+        lossy: Vec::new(),
+        side: Vec::new(),
+        folded: 0,
+    };
     let data = chunk.data;
     let mut n_lines = 0u64;
 
     if let Some(len) = chunk.long_line {
-        rejects.push(Reject {
+        out.rejects.push(Reject {
             line: 0,
             offset: 0,
             reason: format!("line of {len} bytes is longer than the limit; only its first {} bytes are kept here", data.len()).into(),
@@ -176,43 +226,97 @@ where
         n_lines = 1;
     } else {
         let all_valid = simdutf8::basic::from_utf8(&data).is_ok();
+        // the record being gathered: (first line index, start, end, lines)
+        let mut open: Option<(u64, usize, usize, u64)> = None;
         for (s, e) in chunk::lines(&data) {
             let idx = n_lines;
             n_lines += 1;
             let line = &data[s..e];
-            let result = if line.is_empty() {
-                Err("empty line".into())
-            } else if all_valid || simdutf8::basic::from_utf8(line).is_ok() {
-                parse(line, Block::Input, s, &mut side)
-            } else {
-                let text = String::from_utf8_lossy(line);
-                let at = lossy.len();
-                lossy.extend_from_slice(text.as_bytes());
-                parse(&lossy[at..], Block::Lossy, at, &mut side)
+            let starts = match record_start {
+                None => true,
+                Some(pred) => !line.is_empty() && pred(&line[..line.len().min(RECORD_START_PEEK)]),
             };
-            match result {
-                Ok(()) => {
-                    row_lines.push(idx);
-                    row_offsets.push(s as u64);
+            if !starts {
+                if let Some(rec) = open.as_mut() {
+                    rec.2 = e;
+                    rec.3 += 1;
+                    continue;
                 }
-                Err(reason) => rejects.push(Reject { line: idx, offset: s as u64, reason, raw: line.to_vec() }),
             }
+            if let Some((i, rs, re, n)) = open.take() {
+                out.record(&data, all_valid, i, rs, re, n, &mut parse);
+            }
+            if line.is_empty() {
+                out.rejects.push(Reject { line: idx, offset: s as u64, reason: "empty line".into(), raw: Vec::new() });
+            } else if !starts {
+                out.rejects.push(Reject {
+                    line: idx,
+                    offset: s as u64,
+                    reason: "continuation line with no record above it".into(),
+                    raw: line.to_vec(),
+                });
+            } else {
+                open = Some((idx, s, e, 1));
+            }
+        }
+        if let Some((i, rs, re, n)) = open.take() {
+            out.record(&data, all_valid, i, rs, re, n, &mut parse);
         }
     }
     ParsedChunk {
         columns: Vec::new(),
-        row_lines,
-        row_offsets,
-        rejects,
+        row_lines: out.row_lines,
+        row_offsets: out.row_offsets,
+        rejects: out.rejects,
         n_lines,
-        blocks: Blocks { input: Buffer::from_vec(data), lossy: Buffer::from_vec(lossy), side: Buffer::from_vec(side) },
+        folded: out.folded,
+        ambiguous_times: 0,
+        nonexistent_times: 0,
+        blocks: Blocks { input: Buffer::from_vec(data), lossy: Buffer::from_vec(out.lossy), side: Buffer::from_vec(out.side) },
     }
 }
 
-/// Guess a file's format from its first bytes: the format that parses the most sampled lines
-/// completely wins, ties going to the most specific. `None` if no format reads at least half of
-/// the sampled lines.
-pub fn detect(head: &[u8], truncated: bool) -> Option<FormatId> {
+struct Records {
+    row_lines: Vec<u64>,
+    row_offsets: Vec<u64>,
+    rejects: Vec<Reject>,
+    lossy: Vec<u8>,
+    side: Vec<u8>,
+    folded: u64,
+}
+
+impl Records {
+    #[allow(clippy::too_many_arguments)]
+    fn record<F>(&mut self, data: &[u8], all_valid: bool, idx: u64, s: usize, e: usize, n: u64, parse: &mut F)
+    where
+        F: FnMut(&[u8], Block, usize, &mut Vec<u8>, u64) -> Result<(), Reason>,
+    {
+        let rec = &data[s..e];
+        let result = if all_valid || simdutf8::basic::from_utf8(rec).is_ok() {
+            parse(rec, Block::Input, s, &mut self.side, n)
+        } else {
+            let text = String::from_utf8_lossy(rec);
+            let at = self.lossy.len();
+            self.lossy.extend_from_slice(text.as_bytes());
+            parse(&self.lossy[at..], Block::Lossy, at, &mut self.side, n)
+        };
+        self.folded += n - 1;
+        match result {
+            Ok(()) => {
+                self.row_lines.push(idx);
+                self.row_offsets.push(s as u64);
+            }
+            Err(reason) => self.rejects.push(Reject { line: idx, offset: s as u64, reason, raw: rec.to_vec() }),
+        }
+    }
+}
+
+/// Recognise a file's format from its first bytes. Every format scores the sampled lines: the
+/// share of them it reads completely (continuation lines of multi-line formats left out of the
+/// count). The best share wins, then the most lines read, then the most specific format. A
+/// format must read at least half of the lines it scores. Returns the format and its share, or
+/// why none fits.
+pub fn detect(head: &[u8], truncated: bool) -> Result<(FormatId, f64), String> {
     const SAMPLE: usize = 64;
     let mut lines: Vec<&[u8]> = chunk::lines(head).map(|(s, e)| &head[s..e]).filter(|l| !l.is_empty()).collect();
     if truncated && lines.len() > 1 {
@@ -220,15 +324,41 @@ pub fn detect(head: &[u8], truncated: bool) -> Option<FormatId> {
     }
     lines.truncate(SAMPLE);
     if lines.is_empty() {
-        return None;
+        return Err("no lines in the first 64 KiB".into());
     }
-    let mut best: Option<(FormatId, usize)> = None;
+    if lines.iter().filter(|l| simdutf8::basic::from_utf8(l).is_err() || l.contains(&0)).count() * 2 > lines.len() {
+        return Err("binary data (most sampled lines are not text)".into());
+    }
+    let mut best: Option<(FormatId, f64, usize)> = None;
     for f in FormatId::ALL {
         let mut dates = DateCache::default();
-        let n = lines.iter().filter(|l| f.matches(l, &mut dates)).count();
-        if n > 0 && best.is_none_or(|(_, b)| n > b) {
-            best = Some((f, n));
+        let (mut scored, mut read) = (0usize, 0usize);
+        for l in &lines {
+            if let Some(pred) = f.record_start() {
+                if !pred(&l[..l.len().min(RECORD_START_PEEK)]) {
+                    continue; // a continuation line: neither for nor against
+                }
+            }
+            scored += 1;
+            if f.matches(l, &mut dates) {
+                read += 1;
+            }
+        }
+        if read == 0 {
+            continue;
+        }
+        let share = read as f64 / scored as f64;
+        let better = match best {
+            None => true,
+            Some((_, s, r)) => share > s + 1e-9 || ((share - s).abs() <= 1e-9 && read > r),
+        };
+        if better {
+            best = Some((f, share, read));
         }
     }
-    best.filter(|&(_, n)| 2 * n >= lines.len()).map(|(f, _)| f)
+    match best {
+        Some((f, share, _)) if share >= 0.5 => Ok((f, share)),
+        Some((f, share, _)) => Err(format!("no format reads most lines (best: {} reads {:.0}% of {} sampled)", f.as_str(), share * 100.0, lines.len())),
+        None => Err(format!("no known format reads any of the {} sampled lines", lines.len())),
+    }
 }
