@@ -152,47 +152,81 @@ fn col<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a ArrayRef, ArrowErro
     batch.column_by_name(name).ok_or_else(|| ArrowError::SchemaError(format!("no column {name}")))
 }
 
-/// Map one batch of a format's table into the events schema.
-pub fn to_events(format: FormatId, batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
-    let schema = schema();
-    let n = batch.num_rows();
-    let null = |event_col: &str| -> ArrayRef {
-        let dt = schema.field_with_name(event_col).map(|f| f.data_type().clone()).unwrap_or(DataType::Utf8View);
-        new_null_array(&dt, n)
-    };
-    // the format's column `name` as the events column `event_col` (null where it has none)
-    let get = |name: &str, event_col: &str| -> ArrayRef {
-        batch.column_by_name(name).cloned().unwrap_or_else(|| null(event_col))
-    };
+/// How one format's table maps into the events schema: for each events column, the
+/// format's column of the same meaning (same Arrow type), or an array computed here. Events
+/// columns left out are null; provenance (`file`, `line`, `offset`) and `ts` are taken as is.
+pub struct Mapping<'a> {
+    batch: &'a RecordBatch,
+    columns: Vec<(&'static str, ArrayRef)>,
+}
+
+impl<'a> Mapping<'a> {
+    pub fn new(batch: &'a RecordBatch) -> Self {
+        Mapping { batch, columns: Vec::new() }
+    }
+
+    /// Events column `event_col` is the format's column `name` (if the table has it).
+    pub fn take(mut self, event_col: &'static str, name: &str) -> Self {
+        if let Some(a) = self.batch.column_by_name(name) {
+            self.columns.push((event_col, a.clone()));
+        }
+        self
+    }
+
+    /// Events column `event_col` is a computed array.
+    pub fn set(mut self, event_col: &'static str, array: ArrayRef) -> Self {
+        self.columns.push((event_col, array));
+        self
+    }
+
+    /// The events batch, `source` filled with the format id.
+    pub fn build(self, format: FormatId) -> Result<RecordBatch, ArrowError> {
+        let schema = schema();
+        let n = self.batch.num_rows();
+        let mut out = Vec::with_capacity(schema.fields().len());
+        for f in schema.fields() {
+            let name = f.name().as_str();
+            let a = if name == "source" {
+                constant_dict(format.as_str(), n)
+            } else if let Some((_, a)) = self.columns.iter().rev().find(|(c, _)| *c == name) {
+                a.clone()
+            } else if matches!(name, "file" | "line" | "offset" | "ts") {
+                col(self.batch, name)?.clone()
+            } else {
+                new_null_array(f.data_type(), n)
+            };
+            out.push(a);
+        }
+        RecordBatch::try_new(schema, out)
+    }
+}
+
+/// The access-log formats: the client is the source; the response size is `bytes_in`.
+fn access_events(format: FormatId, batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
     let domain = {
         let url = col(batch, "url")?.as_string_view();
         let server = batch.column_by_name("server").map(|a| a.as_string_view());
         domain_column(url, server)
     };
-    let columns: Vec<ArrayRef> = vec![
-        get("file", "file"),
-        get("line", "line"),
-        get("offset", "offset"),
-        get("ts", "ts"),
-        constant_dict(format.as_str(), n),
-        null("host"),
-        get("client_ip", "src_ip"),
-        get("client_port", "src_port"),
-        null("dst_ip"),
-        null("dst_port"),
-        null("proto"),
-        get("user", "user"),
-        null("action"),
-        get("method", "http_method"),
-        get("url", "url"),
-        domain,
-        get("status", "http_status"),
-        get("bytes", "bytes_in"),
-        null("bytes_out"),
-        get("user_agent", "user_agent"),
-        message_column(batch)?,
-    ];
-    RecordBatch::try_new(schema, columns)
+    Mapping::new(batch)
+        .take("src_ip", "client_ip")
+        .take("src_port", "client_port")
+        .take("user", "user")
+        .take("http_method", "method")
+        .take("url", "url")
+        .set("domain", domain)
+        .take("http_status", "status")
+        .take("bytes_in", "bytes")
+        .take("user_agent", "user_agent")
+        .set("message", message_column(batch)?)
+        .build(format)
+}
+
+/// Map one batch of a format's table into the events schema.
+pub fn to_events(format: FormatId, batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+    match format {
+        FormatId::Common | FormatId::Combined | FormatId::ZimbraAccess | FormatId::ZimbraNginx => access_events(format, batch),
+    }
 }
 
 #[cfg(test)]
