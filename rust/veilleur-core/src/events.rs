@@ -222,10 +222,77 @@ fn access_events(format: FormatId, batch: &RecordBatch) -> Result<RecordBatch, A
         .build(format)
 }
 
+/// The first non-null of two string columns, row by row. Without a copy when both point into
+/// the same buffers (columns of one format's batch do).
+pub fn coalesce(a: &StringViewArray, b: &StringViewArray) -> ArrayRef {
+    let same = a.data_buffers().len() == b.data_buffers().len()
+        && a.data_buffers().iter().zip(b.data_buffers().iter()).all(|(x, y)| x.as_ptr() == y.as_ptr() && x.len() == y.len());
+    if !same {
+        let mut out = StringViewBuilder::with_capacity(a.len());
+        for i in 0..a.len() {
+            match (a.is_valid(i), b.is_valid(i)) {
+                (true, _) => out.append_value(a.value(i)),
+                (false, true) => out.append_value(b.value(i)),
+                _ => out.append_null(),
+            }
+        }
+        return Arc::new(out.finish());
+    }
+    let mut views = Vec::with_capacity(a.len());
+    let mut nulls = arrow_buffer::NullBufferBuilder::new(a.len());
+    for i in 0..a.len() {
+        if a.is_valid(i) {
+            views.push(a.views()[i]);
+            nulls.append_non_null();
+        } else if b.is_valid(i) {
+            views.push(b.views()[i]);
+            nulls.append_non_null();
+        } else {
+            views.push(0);
+            nulls.append_null();
+        }
+    }
+    // SAFETY: every view is taken whole from `a` or `b`, whose buffers are the same.
+    Arc::new(unsafe { StringViewArray::new_unchecked(ScalarBuffer::from(views), Arc::from(a.data_buffers().to_vec()), nulls.finish()) })
+}
+
+/// The first line of each string (multi-line messages), as views into the same buffers.
+pub fn first_line(a: &StringViewArray) -> ArrayRef {
+    let mut views = Vec::with_capacity(a.len());
+    for i in 0..a.len() {
+        let v = a.value(i);
+        let end = v.find('\n').unwrap_or(v.len());
+        let end = if v[..end].ends_with('\r') { end - 1 } else { end };
+        views.push(if a.is_valid(i) { sub_view(a, i, 0, end) } else { 0 });
+    }
+    // SAFETY: each view is a prefix of a valid string ending before an ASCII byte.
+    Arc::new(unsafe { StringViewArray::new_unchecked(ScalarBuffer::from(views), Arc::from(a.data_buffers().to_vec()), a.nulls().cloned()) })
+}
+
+/// The log4j formats: the client is `oip` (else `ip`); the user is the authenticated account.
+fn log4j_events(format: FormatId, batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+    let message = first_line(col(batch, "message")?.as_string_view());
+    let m = Mapping::new(batch)
+        .take("src_ip", "client_ip")
+        .take("src_port", "oport")
+        .take("dst_port", "port")
+        .take("url", "thread_url")
+        .take("user_agent", "ua")
+        .set("message", message);
+    let m = if format == FormatId::ZimbraAudit {
+        m.take("user", "account").take("action", "action")
+    } else {
+        let user = coalesce(col(batch, "aname")?.as_string_view(), col(batch, "name")?.as_string_view());
+        m.set("user", user)
+    };
+    m.build(format)
+}
+
 /// Map one batch of a format's table into the events schema.
 pub fn to_events(format: FormatId, batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
     match format {
         FormatId::Common | FormatId::Combined | FormatId::ZimbraAccess | FormatId::ZimbraNginx => access_events(format, batch),
+        FormatId::ZimbraMailbox | FormatId::ZimbraAudit => log4j_events(format, batch),
     }
 }
 

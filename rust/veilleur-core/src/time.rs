@@ -145,6 +145,62 @@ impl DateCache {
     }
 }
 
+/// Caches the day number of the last ISO date `yyyy-mm-dd` seen.
+#[derive(Default)]
+pub struct IsoDateCache {
+    key: [u8; 10],
+    days: i64,
+    valid: bool,
+}
+
+impl IsoDateCache {
+    /// Days since the epoch of `yyyy-mm-dd` (also `yyyy/mm/dd`).
+    pub fn days(&mut self, b: &[u8]) -> Option<i64> {
+        if b.len() != 10 {
+            return None;
+        }
+        if self.valid && b == self.key {
+            return Some(self.days);
+        }
+        if !(b[4] == b'-' && b[7] == b'-' || b[4] == b'/' && b[7] == b'/') {
+            return None;
+        }
+        let y = i64::from(digits(&b[..4])?);
+        let m = digits(&b[5..7])?;
+        let d = digits(&b[8..10])?;
+        if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
+            return None;
+        }
+        self.days = days_from_civil(y, m, d);
+        self.key.copy_from_slice(b);
+        self.valid = true;
+        Some(self.days)
+    }
+}
+
+/// `HH:MM:SS` → seconds of the day.
+pub fn hms(b: &[u8]) -> Option<i64> {
+    if b.len() != 8 || b[2] != b':' || b[5] != b':' {
+        return None;
+    }
+    let (h, m, s) = (digits(&b[..2])?, digits(&b[3..5])?, digits(&b[6..8])?);
+    (h < 24 && m < 60 && s <= 60).then(|| i64::from(h * 3600 + m * 60 + s))
+}
+
+/// Digits as a number (at most 9), for fractions of seconds and the like.
+pub fn small_number(b: &[u8]) -> Option<u32> {
+    digits(b)
+}
+
+/// Local seconds (wall clock as if UTC) to UTC seconds: through the zone when there is one,
+/// else as UTC.
+pub fn local_to_utc(clock: &mut Option<LocalClock>, local: i64) -> i64 {
+    match clock {
+        Some(c) => c.to_utc(local),
+        None => local,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,7 @@ use crate::time::DateCache;
 pub mod access_table;
 pub mod combined;
 pub mod common;
+pub mod log4j;
 pub mod ncsa;
 pub mod zimbra_access;
 pub mod zimbra_nginx;
@@ -47,11 +48,20 @@ pub enum FormatId {
     Combined,
     ZimbraAccess,
     ZimbraNginx,
+    ZimbraMailbox,
+    ZimbraAudit,
 }
 
 impl FormatId {
     /// Every format, most specific first (the order detection breaks ties in).
-    pub const ALL: [FormatId; 4] = [FormatId::ZimbraNginx, FormatId::ZimbraAccess, FormatId::Combined, FormatId::Common];
+    pub const ALL: [FormatId; 6] = [
+        FormatId::ZimbraNginx,
+        FormatId::ZimbraAccess,
+        FormatId::Combined,
+        FormatId::Common,
+        FormatId::ZimbraAudit,
+        FormatId::ZimbraMailbox,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -59,6 +69,8 @@ impl FormatId {
             FormatId::Combined => "combined",
             FormatId::ZimbraAccess => "zimbra_access",
             FormatId::ZimbraNginx => "zimbra_nginx",
+            FormatId::ZimbraMailbox => "zimbra_mailbox",
+            FormatId::ZimbraAudit => "zimbra_audit",
         }
     }
 
@@ -66,12 +78,23 @@ impl FormatId {
         FormatId::ALL.into_iter().find(|f| f.as_str() == s)
     }
 
+    /// The access-log columns of an access-log format (empty for the others).
     fn columns(self) -> &'static [Col] {
         match self {
             FormatId::Common => common::COLUMNS,
             FormatId::Combined => combined::COLUMNS,
             FormatId::ZimbraAccess => zimbra_access::COLUMNS,
             FormatId::ZimbraNginx => zimbra_nginx::COLUMNS,
+            _ => &[],
+        }
+    }
+
+    /// The format's own columns (after provenance).
+    fn fields(self) -> Vec<Field> {
+        match self {
+            FormatId::ZimbraMailbox => log4j::fields(log4j::Kind::Mailbox),
+            FormatId::ZimbraAudit => log4j::fields(log4j::Kind::Audit),
+            _ => self.columns().iter().map(|c| c.field()).collect(),
         }
     }
 
@@ -83,6 +106,7 @@ impl FormatId {
             FormatId::Combined => combined::parse(line, dates, r),
             FormatId::ZimbraAccess => zimbra_access::parse(line, dates, r),
             FormatId::ZimbraNginx => zimbra_nginx::parse(line, dates, r),
+            _ => Err("not an access-log format".into()),
         }
     }
 
@@ -94,7 +118,7 @@ impl FormatId {
                 .iter()
                 .map(|f| {
                     let mut fields = provenance_fields();
-                    fields.extend(f.columns().iter().map(|c| c.field()));
+                    fields.extend(f.fields());
                     Arc::new(Schema::new(fields))
                 })
                 .collect()
@@ -105,16 +129,24 @@ impl FormatId {
 
     /// Whether `line` is a complete line of this format (all its fields present).
     pub fn matches(self, line: &[u8], dates: &mut DateCache) -> bool {
-        let mut r = ncsa::AccessLine::default();
-        self.parse_line(line, dates, &mut r).is_ok() && r.complete
+        match self {
+            FormatId::ZimbraMailbox => log4j::matches(log4j::Kind::Mailbox, line),
+            FormatId::ZimbraAudit => log4j::matches(log4j::Kind::Audit, line),
+            _ => {
+                let mut r = ncsa::AccessLine::default();
+                self.parse_line(line, dates, &mut r).is_ok() && r.complete
+            }
+        }
     }
 
     /// Parse a chunk into this format's columns (without provenance) and rejects.
-    pub fn parse_chunk(self, chunk: Chunk, _ctx: &ParseCtx) -> ParsedChunk {
+    pub fn parse_chunk(self, chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk {
         match self {
             FormatId::Common | FormatId::Combined | FormatId::ZimbraAccess | FormatId::ZimbraNginx => {
                 access_table::parse_chunk(self.columns(), chunk, |line, dates, r| self.parse_line(line, dates, r))
             }
+            FormatId::ZimbraMailbox => log4j::parse_chunk(log4j::Kind::Mailbox, chunk, ctx),
+            FormatId::ZimbraAudit => log4j::parse_chunk(log4j::Kind::Audit, chunk, ctx),
         }
     }
 
@@ -124,6 +156,7 @@ impl FormatId {
     pub fn record_start(self) -> Option<fn(&[u8]) -> bool> {
         match self {
             FormatId::Common | FormatId::Combined | FormatId::ZimbraAccess | FormatId::ZimbraNginx => None,
+            FormatId::ZimbraMailbox | FormatId::ZimbraAudit => Some(log4j::record_start),
         }
     }
 
@@ -131,6 +164,7 @@ impl FormatId {
     pub fn local_time(self) -> bool {
         match self {
             FormatId::Common | FormatId::Combined | FormatId::ZimbraAccess | FormatId::ZimbraNginx => false,
+            FormatId::ZimbraMailbox | FormatId::ZimbraAudit => true,
         }
     }
 
