@@ -266,3 +266,26 @@ def test_property_arbitrary_lines_never_crash_and_count(tmp_path, parts):
     s = b.summary.row(0, named=True)
     expected = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
     assert s["lines"] == expected
+
+
+def test_sync_log_with_wrapped_thread_and_exception_id(tmp_path):
+    # the admin guide's sync.log sample: the thread name wraps over two lines, and an
+    # ExceptionId continuation line follows the record
+    text = (
+        "2013-01-15 15:52:20,426 WARN [qtp1635701107-91:https://x.x.x.x/\n"
+        "Microsoft-Server-ActiveSync?User=zsupport2&DeviceId=Appl5ddddd3NR&DeviceType=iPhone&Cmd=FolderSync]"
+        "[name=zsupport2@domain.com;mid=64;ip=10.1.2.3;Cmd=FolderSync;DeviceID=Appl5K0113UN3NR;Version=12.1;] sync - "
+        "Service exception com.zimbra.common.service.ServiceException: error while proxying request to target server: "
+        "HTTP/1.1 503 Service Unavailable\n"
+        "ExceptionId:qtp1635701107-91:https://10.10.0.54:443/Microsoft-Server-ActiveSync?User=zsupport2:1358286740426:"
+        'c5ca7f36bb0a038f Code:service.PROXY_ERROR Arg:(url, STR,"http://mail.domain.com:80/service/soap/SyncRequest"\n'
+    )
+    b = vl.read(write(tmp_path, "sync.log", text), tz="UTC")
+    counts_add_up(b)
+    s = b.summary.row(0, named=True)
+    assert (s["format"], s["lines"], s["rows"], s["folded"]) == ("zimbra_mailbox", 3, 1, 2)
+    r = b["zimbra_mailbox"].row(0, named=True)
+    assert (r["category"], r["name"], r["mid"], r["client_ip"], r["n_lines"]) == ("sync", "zsupport2@domain.com", 64, "10.1.2.3", 3)
+    assert r["thread_url"].startswith("https://x.x.x.x/\nMicrosoft-Server-ActiveSync?User=zsupport2")
+    assert "DeviceID=Appl5K0113UN3NR" in r["context"]
+    assert r["message"].splitlines()[1].startswith("ExceptionId:qtp1635701107-91")

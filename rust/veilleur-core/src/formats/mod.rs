@@ -345,6 +345,28 @@ impl Records {
     }
 }
 
+/// The sampled lines as records: each line alone, or for multi-line formats a record-start line
+/// with the continuation lines after it (continuation lines before the first start are left out:
+/// they count neither for nor against the format).
+fn records<'a>(lines: &[&'a [u8]], record_start: Option<fn(&[u8]) -> bool>) -> Vec<Cow<'a, [u8]>> {
+    let Some(pred) = record_start else { return lines.iter().map(|l| Cow::Borrowed(*l)).collect() };
+    let mut out: Vec<Cow<'a, [u8]>> = Vec::new();
+    let mut started = false;
+    for l in lines {
+        if pred(&l[..l.len().min(RECORD_START_PEEK)]) {
+            out.push(Cow::Borrowed(*l));
+            started = true;
+        } else if started {
+            let last = out.last_mut().expect("a record was started");
+            let mut joined = last.to_vec();
+            joined.push(b'\n');
+            joined.extend_from_slice(l);
+            *last = Cow::Owned(joined);
+        }
+    }
+    out
+}
+
 /// Recognise a file's format from its first bytes. Every format scores the sampled lines: the
 /// share of them it reads completely (continuation lines of multi-line formats left out of the
 /// count). The best share wins, then the most lines read, then the most specific format. A
@@ -367,14 +389,9 @@ pub fn detect(head: &[u8], truncated: bool) -> Result<(FormatId, f64), String> {
     for f in FormatId::ALL {
         let mut dates = DateCache::default();
         let (mut scored, mut read) = (0usize, 0usize);
-        for l in &lines {
-            if let Some(pred) = f.record_start() {
-                if !pred(&l[..l.len().min(RECORD_START_PEEK)]) {
-                    continue; // a continuation line: neither for nor against
-                }
-            }
+        for rec in records(&lines, f.record_start()) {
             scored += 1;
-            if f.matches(l, &mut dates) {
+            if f.matches(&rec, &mut dates) {
                 read += 1;
             }
         }
