@@ -9,6 +9,9 @@ const SEEDS: &[&str] = &[
     r#"203.0.113.5, 10.10.2.10 - - [06/Sep/2022:10:15:32:3318 +0000] "GET /zimbraAdmin/public/jsp/x.jsp?cmd=uname%20-a HTTP/1.1" 200 - "-" "curl/7.68.0" 3"#,
     r#"[2001:db8::1]:51234 - bob [06/Sep/2022:10:15:32 +0200]  "GET https://mail.example.org/zimbra/ HTTP/1.1" 200 512 "-" "UA \"x\"" "10.10.1.5:8080" "mail.example.org:443" extra"#,
     r#"10.0.0.1 - - [06/Sep/2022:10:15:32 -0500] "\x16\x03\x01" 400 157"#,
+    "2022-08-10 07:33:18,411 WARN  [qtp1234567890-4711:https://mail.example.org/service/extension/backup/mboximport?account-name=admin] [name=a@b.c;oip=1.2.3.4, 5.6.7.8;ua=x;;y;] mboxmove - Auth failed",
+    "2010-09-08 00:12:05,253 INFO  [btpool0-8921] [name=dizihelp@dizi.dc;oip=192.168.1.3;] security - cmd=Auth; account=dizihelp@dizi.dc; protocol=soap; error=bad;",
+    "\tat com.zimbra.cs.Frame(Frame.java:1)",
 ];
 
 /// xorshift64*: a tiny deterministic generator, enough to mutate bytes.
