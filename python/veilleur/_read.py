@@ -91,7 +91,8 @@ class Bundle:
 
     @property
     def formats(self) -> list[str]:
-        """Format ids with at least one row, sorted."""
+        """Format ids of the files read (detected, given or overridden), sorted; a format whose
+        lines were all rejected is listed, with an empty table."""
         return list(self._raw.formats())
 
     def __getitem__(self, format: str) -> pl.DataFrame:

@@ -57,6 +57,20 @@ impl Default for ReadOptions {
 
 /// Bytes read from the start of each file to recognise its format.
 const SNIFF_BYTES: usize = 64 * 1024;
+/// ... or, when those hold fewer than two whole lines (a huge first request), this much.
+const SNIFF_BYTES_LONG_LINES: usize = 1 << 20;
+
+/// The first bytes of a file for detection, and whether they stop before its end.
+fn sniff(path: &std::path::Path) -> io::Result<(Vec<u8>, bool)> {
+    let (head, _) = input::read_head(path, SNIFF_BYTES)?;
+    if head.len() == SNIFF_BYTES && memchr::memchr_iter(b'\n', &head).count() < 2 {
+        let (head, _) = input::read_head(path, SNIFF_BYTES_LONG_LINES)?;
+        let truncated = head.len() == SNIFF_BYTES_LONG_LINES;
+        return Ok((head, truncated));
+    }
+    let truncated = head.len() == SNIFF_BYTES;
+    Ok((head, truncated))
+}
 
 /// How a file's format was decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,8 +140,8 @@ impl Plan {
                     info.format = Some(f);
                     info.format_source = FormatSource::Override;
                 } else {
-                    match input::read_head(&info.path, SNIFF_BYTES) {
-                        Ok((head, _)) => match formats::detect(&head, head.len() == SNIFF_BYTES) {
+                    match sniff(&info.path) {
+                        Ok((head, truncated)) => match formats::detect(&head, truncated) {
                             Ok((f, conf)) => {
                                 info.format = Some(f);
                                 info.confidence = Some(conf);

@@ -268,7 +268,10 @@ where
             let line = &data[s..e];
             let starts = match record_start {
                 None => true,
-                Some(pred) => !line.is_empty() && pred(&line[..line.len().min(RECORD_START_PEEK)]),
+                Some(pred) => {
+                    let body = &line[leading_junk(line, s == 0)..];
+                    !body.is_empty() && pred(&body[..body.len().min(RECORD_START_PEEK)])
+                }
             };
             if !starts {
                 if let Some(rec) = open.as_mut() {
@@ -325,6 +328,11 @@ impl Records {
     where
         F: FnMut(&[u8], Block, usize, &mut Vec<u8>, u64) -> Result<(), Reason>,
     {
+        // The parser reads past what is not part of the record's text: NUL bytes a crash left
+        // before it, and a UTF-8 byte-order mark at the start of a file. Provenance and the
+        // reject's raw bytes keep them.
+        let skip = leading_junk(&data[s..e], s == 0);
+        let (raw_start, s) = (s, s + skip);
         let rec = &data[s..e];
         let result = if all_valid || simdutf8::basic::from_utf8(rec).is_ok() {
             parse(rec, Block::Input, s, &mut self.side, n)
@@ -338,11 +346,20 @@ impl Records {
         match result {
             Ok(()) => {
                 self.row_lines.push(idx);
-                self.row_offsets.push(s as u64);
+                self.row_offsets.push(raw_start as u64);
             }
-            Err(reason) => self.rejects.push(Reject { line: idx, offset: s as u64, reason, raw: rec.to_vec() }),
+            Err(reason) => self.rejects.push(Reject { line: idx, offset: raw_start as u64, reason, raw: data[raw_start..e].to_vec() }),
         }
     }
+}
+
+/// Bytes before a record's text: NULs, and a UTF-8 BOM when the record starts its chunk's data.
+fn leading_junk(rec: &[u8], at_data_start: bool) -> usize {
+    let mut k = rec.iter().take_while(|&&b| b == 0).count();
+    if at_data_start && k == 0 && rec.starts_with(b"\xEF\xBB\xBF") {
+        k = 3;
+    }
+    k
 }
 
 /// The sampled lines as records: each line alone, or for multi-line formats a record-start line
