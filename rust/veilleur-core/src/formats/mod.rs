@@ -16,8 +16,12 @@ pub mod access_table;
 pub mod combined;
 pub mod common;
 pub mod ncsa;
+pub mod nginx_error;
+pub mod syslog;
+pub mod syslog_header;
 pub mod zimbra_access;
 pub mod zimbra_nginx;
+pub mod zmmailboxd_out;
 
 use access_table::Col;
 
@@ -47,11 +51,24 @@ pub enum FormatId {
     Combined,
     ZimbraAccess,
     ZimbraNginx,
+    Syslog,
+    NginxError,
+    ZmmailboxdOut,
 }
 
 impl FormatId {
     /// Every format, most specific first (the order detection breaks ties in).
-    pub const ALL: [FormatId; 4] = [FormatId::ZimbraNginx, FormatId::ZimbraAccess, FormatId::Combined, FormatId::Common];
+    /// The line-anchored formats come first: each requires its own timestamp shape at the start
+    /// of the line, so none of them reads an access-log line (which starts with the client).
+    pub const ALL: [FormatId; 7] = [
+        FormatId::ZmmailboxdOut,
+        FormatId::NginxError,
+        FormatId::Syslog,
+        FormatId::ZimbraNginx,
+        FormatId::ZimbraAccess,
+        FormatId::Combined,
+        FormatId::Common,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -59,6 +76,9 @@ impl FormatId {
             FormatId::Combined => "combined",
             FormatId::ZimbraAccess => "zimbra_access",
             FormatId::ZimbraNginx => "zimbra_nginx",
+            FormatId::Syslog => "syslog",
+            FormatId::NginxError => "nginx_error",
+            FormatId::ZmmailboxdOut => "zmmailboxd_out",
         }
     }
 
@@ -66,12 +86,24 @@ impl FormatId {
         FormatId::ALL.into_iter().find(|f| f.as_str() == s)
     }
 
+    /// The columns of the access-log formats (which share one table builder).
     fn columns(self) -> &'static [Col] {
         match self {
             FormatId::Common => common::COLUMNS,
             FormatId::Combined => combined::COLUMNS,
             FormatId::ZimbraAccess => zimbra_access::COLUMNS,
             FormatId::ZimbraNginx => zimbra_nginx::COLUMNS,
+            FormatId::Syslog | FormatId::NginxError | FormatId::ZmmailboxdOut => &[],
+        }
+    }
+
+    /// The format's own columns (after provenance).
+    fn fields(self) -> Vec<Field> {
+        match self {
+            FormatId::Syslog => syslog::fields(),
+            FormatId::NginxError => nginx_error::fields(),
+            FormatId::ZmmailboxdOut => zmmailboxd_out::fields(),
+            _ => self.columns().iter().map(|c| c.field()).collect(),
         }
     }
 
@@ -83,6 +115,7 @@ impl FormatId {
             FormatId::Combined => combined::parse(line, dates, r),
             FormatId::ZimbraAccess => zimbra_access::parse(line, dates, r),
             FormatId::ZimbraNginx => zimbra_nginx::parse(line, dates, r),
+            FormatId::Syslog | FormatId::NginxError | FormatId::ZmmailboxdOut => Err("not an access-log format".into()),
         }
     }
 
@@ -94,7 +127,7 @@ impl FormatId {
                 .iter()
                 .map(|f| {
                     let mut fields = provenance_fields();
-                    fields.extend(f.columns().iter().map(|c| c.field()));
+                    fields.extend(f.fields());
                     Arc::new(Schema::new(fields))
                 })
                 .collect()
@@ -105,13 +138,22 @@ impl FormatId {
 
     /// Whether `line` is a complete line of this format (all its fields present).
     pub fn matches(self, line: &[u8], dates: &mut DateCache) -> bool {
+        match self {
+            FormatId::Syslog => return syslog::matches(line),
+            FormatId::NginxError => return nginx_error::matches(line),
+            FormatId::ZmmailboxdOut => return zmmailboxd_out::matches(line),
+            _ => {}
+        }
         let mut r = ncsa::AccessLine::default();
         self.parse_line(line, dates, &mut r).is_ok() && r.complete
     }
 
     /// Parse a chunk into this format's columns (without provenance) and rejects.
-    pub fn parse_chunk(self, chunk: Chunk, _ctx: &ParseCtx) -> ParsedChunk {
+    pub fn parse_chunk(self, chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk {
         match self {
+            FormatId::Syslog => syslog::parse_chunk(chunk, ctx),
+            FormatId::NginxError => nginx_error::parse_chunk(chunk, ctx),
+            FormatId::ZmmailboxdOut => zmmailboxd_out::parse_chunk(chunk, ctx),
             FormatId::Common | FormatId::Combined | FormatId::ZimbraAccess | FormatId::ZimbraNginx => {
                 access_table::parse_chunk(self.columns(), chunk, |line, dates, r| self.parse_line(line, dates, r))
             }
@@ -123,7 +165,9 @@ impl FormatId {
     /// the whole line if shorter). `None`: every line is a record.
     pub fn record_start(self) -> Option<fn(&[u8]) -> bool> {
         match self {
+            FormatId::ZmmailboxdOut => Some(zmmailboxd_out::record_start),
             FormatId::Common | FormatId::Combined | FormatId::ZimbraAccess | FormatId::ZimbraNginx => None,
+            FormatId::Syslog | FormatId::NginxError => None,
         }
     }
 
@@ -131,13 +175,17 @@ impl FormatId {
     pub fn local_time(self) -> bool {
         match self {
             FormatId::Common | FormatId::Combined | FormatId::ZimbraAccess | FormatId::ZimbraNginx => false,
+            FormatId::Syslog | FormatId::NginxError | FormatId::ZmmailboxdOut => true,
         }
     }
 
     /// For formats that omit the year: the month of a line that carries a date (used to place
     /// chunks in the right year; see [`crate::year`]).
     pub fn line_month(self) -> Option<fn(&[u8]) -> Option<u32>> {
-        None
+        match self {
+            FormatId::Syslog => Some(syslog::line_month),
+            _ => None,
+        }
     }
 }
 
