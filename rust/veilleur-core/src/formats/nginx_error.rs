@@ -266,7 +266,7 @@ struct Builder {
 }
 
 pub fn parse_chunk(chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk {
-    let n = chunk.data.len() / 200 + 16;
+    let n = memchr::memchr_iter(b'\n', &chunk.data).count() + 1;
     let mut b = Builder {
         ts: PrimCol::with_capacity(n),
         level: StrCol::with_capacity(n),

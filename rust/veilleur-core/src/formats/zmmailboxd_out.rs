@@ -122,7 +122,7 @@ pub fn matches(line: &[u8]) -> bool {
 }
 
 pub fn parse_chunk(chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk {
-    let n = chunk.data.len() / 200 + 16;
+    let n = memchr::memchr_iter(b'\n', &chunk.data).count() + 1;
     let mut ts = PrimCol::<TimestampMicrosecondType>::with_capacity(n);
     let mut n_lines = PrimCol::<UInt32Type>::with_capacity(n);
     let mut strs: Vec<StrCol> = (0..5).map(|_| StrCol::with_capacity(n)).collect();
