@@ -322,7 +322,7 @@ mod tests {
         r
     }
 
-    fn t<'a>(line: &'a str, s: Option<Span>) -> Option<&'a str> {
+    fn t(line: &str, s: Option<Span>) -> Option<&str> {
         s.map(|(a, b)| &line[a..b])
     }
 

@@ -526,7 +526,7 @@ mod tests {
         (h, f)
     }
 
-    fn t<'a>(line: &'a str, s: Option<Span>) -> Option<&'a str> {
+    fn t(line: &str, s: Option<Span>) -> Option<&str> {
         s.map(|(a, b)| &line[a..b])
     }
 

@@ -405,7 +405,7 @@ fn sd_end(line: &[u8], mut p: usize) -> Option<usize> {
 mod tests {
     use super::*;
 
-    fn s<'a>(line: &'a [u8], sp: Option<Span>) -> Option<&'a str> {
+    fn s(line: &[u8], sp: Option<Span>) -> Option<&str> {
         sp.map(|(a, b)| std::str::from_utf8(&line[a..b]).unwrap())
     }
 
