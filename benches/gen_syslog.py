@@ -116,7 +116,7 @@ def generate(path: str | os.PathLike, *, mb: float, seed: int = 7) -> int:
     with open(path, "w", encoding="ascii", newline="\n") as f:
         while written < target:
             block = []
-            for _ in range(500):
+            for _ in range(100):
                 block.extend(g.message())
             data = "\n".join(block) + "\n"
             f.write(data)

@@ -22,7 +22,8 @@ use crate::ip::{self, CanonIp};
 use crate::time::days_from_civil;
 
 use super::ncsa::{parse_u64, Span};
-use super::syslog::{push_ip, Clock};
+use super::syslog::push_ip;
+use super::syslog_header::Clock;
 use super::{drive_records, ParseCtx, ParsedChunk, Reason};
 
 pub fn fields() -> Vec<Field> {

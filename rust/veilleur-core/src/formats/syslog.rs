@@ -17,12 +17,10 @@ use arrow_schema::{DataType, Field, TimeUnit};
 use crate::chunk::Chunk;
 use crate::columns::{Block, PrimCol, StrCol};
 use crate::ip::{self, CanonIp};
-use crate::time::{days_from_civil, LocalClock};
-use crate::year;
 
 use super::ncsa::{parse_u64, Span};
-use super::syslog_header::{self, Header, Stamp};
-use super::{drive_records, ParseCtx, ParsedChunk, Reason};
+use super::syslog_header::{self, Clock, Header};
+use super::{drive_records, ParseCtx, ParsedChunk};
 
 /// The table's columns after provenance.
 pub fn fields() -> Vec<Field> {
@@ -312,54 +310,6 @@ pub fn line_month(line: &[u8]) -> Option<u32> {
     syslog_header::bsd_month(line)
 }
 
-/// Turns header stamps into UTC microseconds: the year of yearless stamps (with roll-over) and
-/// the zone of local ones.
-pub struct Clock {
-    year: i32,
-    last_month: Option<u32>,
-    zone: Option<LocalClock>,
-}
-
-impl Clock {
-    pub fn new(ctx: &ParseCtx) -> Self {
-        Clock { year: ctx.year.unwrap_or(1970), last_month: None, zone: ctx.tz.map(LocalClock::new) }
-    }
-
-    /// The zone clock (with its DST counts), when a zone was given.
-    pub fn zone(&self) -> Option<&LocalClock> {
-        self.zone.as_ref()
-    }
-
-    /// Local wall-clock microseconds to UTC.
-    pub fn local(&mut self, micros: i64) -> i64 {
-        match &mut self.zone {
-            Some(z) => z.to_utc(micros.div_euclid(1_000_000)) * 1_000_000 + micros.rem_euclid(1_000_000),
-            None => micros,
-        }
-    }
-
-    pub fn utc(&mut self, stamp: Stamp) -> Result<Option<i64>, Reason> {
-        Ok(match stamp {
-            Stamp::Utc(t) => Some(t),
-            Stamp::Local(t) => Some(self.local(t)),
-            Stamp::Unknown => None,
-            Stamp::NoYear { month, day, micros_of_day } => {
-                if let Some(prev) = self.last_month {
-                    if year::rolls_over(prev, month) {
-                        self.year += 1;
-                    }
-                }
-                self.last_month = Some(month);
-                let y = i64::from(self.year);
-                if month == 2 && day == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0) {
-                    return Err(format!("Feb 29 in {y}, not a leap year (check year=)").into());
-                }
-                Some(self.local(days_from_civil(y, month, day) * 86_400_000_000 + micros_of_day))
-            }
-        })
-    }
-}
-
 struct Builder {
     ts: PrimCol<TimestampMicrosecondType>,
     host: StrCol,
@@ -506,7 +456,7 @@ pub fn parse_chunk(chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk {
         Ok(())
     });
     parsed.columns = b.finish(&parsed.blocks);
-    if let Some(z) = &clock.zone {
+    if let Some(z) = clock.zone() {
         parsed.ambiguous_times = z.ambiguous;
         parsed.nonexistent_times = z.nonexistent;
     }
@@ -632,7 +582,7 @@ mod tests {
         assert_eq!(p.rows(), 3);
         assert_eq!(p.rejects.len(), 1);
         let ts = p.columns[0].as_primitive::<TimestampMicrosecondType>();
-        let day = |y, m, d| days_from_civil(y, m, d) * 86_400_000_000;
+        let day = |y, m, d| crate::time::days_from_civil(y, m, d) * 86_400_000_000;
         assert_eq!(ts.value(0), day(2022, 12, 31) + 86_399_000_000);
         assert_eq!(ts.value(1), day(2023, 1, 1) + 1_000_000);
         assert_eq!(ts.value(2), day(2023, 3, 1));

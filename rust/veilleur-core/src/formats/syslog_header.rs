@@ -16,10 +16,18 @@
 //!   a tag with slashes (`postfix/amavisd/smtpd[21803]:`), a tag without pid (`su:`).
 //!
 //! A forward scanner: every step moves right, so a line is read in time linear in its length.
+//!
+//! Use from a format of syslog-wrapped lines (FortiGate, Stormshield, pfSense, netfilter...):
+//! `let h = syslog_header::parse(line)?;` gives the header fields as spans and `h.msg`, the span
+//! of the payload to hand to the format's own scanner; a [`Clock`] made once per chunk from the
+//! [`ParseCtx`] turns `h.stamp` into UTC (year and roll-over for BSD stamps, `tz` for local
+//! ones, DST counts in [`Clock::zone`]).
 
-use crate::time::{days_from_civil, month_from_abbr, parse_offset};
+use crate::time::{days_from_civil, month_from_abbr, parse_offset, LocalClock};
+use crate::year;
 
 use super::ncsa::Span;
+use super::{ParseCtx, Reason};
 
 /// When the header says the record was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -399,6 +407,54 @@ fn sd_end(line: &[u8], mut p: usize) -> Option<usize> {
         }
     }
     Some(p)
+}
+
+/// Turns header stamps into UTC microseconds: the year of yearless stamps (with roll-over) and
+/// the zone of local ones.
+pub struct Clock {
+    year: i32,
+    last_month: Option<u32>,
+    zone: Option<LocalClock>,
+}
+
+impl Clock {
+    pub fn new(ctx: &ParseCtx) -> Self {
+        Clock { year: ctx.year.unwrap_or(1970), last_month: None, zone: ctx.tz.map(LocalClock::new) }
+    }
+
+    /// The zone clock (with its DST counts), when a zone was given.
+    pub fn zone(&self) -> Option<&LocalClock> {
+        self.zone.as_ref()
+    }
+
+    /// Local wall-clock microseconds to UTC.
+    pub fn local(&mut self, micros: i64) -> i64 {
+        match &mut self.zone {
+            Some(z) => z.to_utc(micros.div_euclid(1_000_000)) * 1_000_000 + micros.rem_euclid(1_000_000),
+            None => micros,
+        }
+    }
+
+    pub fn utc(&mut self, stamp: Stamp) -> Result<Option<i64>, Reason> {
+        Ok(match stamp {
+            Stamp::Utc(t) => Some(t),
+            Stamp::Local(t) => Some(self.local(t)),
+            Stamp::Unknown => None,
+            Stamp::NoYear { month, day, micros_of_day } => {
+                if let Some(prev) = self.last_month {
+                    if year::rolls_over(prev, month) {
+                        self.year += 1;
+                    }
+                }
+                self.last_month = Some(month);
+                let y = i64::from(self.year);
+                if month == 2 && day == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0) {
+                    return Err(format!("Feb 29 in {y}, not a leap year (check year=)").into());
+                }
+                Some(self.local(days_from_civil(y, month, day) * 86_400_000_000 + micros_of_day))
+            }
+        })
+    }
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use crate::columns::{PrimCol, StrCol};
 use crate::time::days_from_civil;
 
 use super::ncsa::Span;
-use super::syslog::Clock;
+use super::syslog_header::Clock;
 use super::{drive_records, ParseCtx, ParsedChunk, Reason};
 
 pub fn fields() -> Vec<Field> {
