@@ -97,8 +97,19 @@ fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
     memchr::memmem::find(&hay[from..], needle).map(|k| from + k)
 }
 
+#[inline]
 fn is_queue_id(t: &[u8]) -> bool {
-    (6..=20).contains(&t.len()) && t.iter().all(u8::is_ascii_alphanumeric) && t.iter().any(u8::is_ascii_digit)
+    if !(6..=20).contains(&t.len()) {
+        return false;
+    }
+    let mut digit = false;
+    for &c in t {
+        digit |= c.is_ascii_digit();
+        if !c.is_ascii_alphanumeric() {
+            return false;
+        }
+    }
+    digit
 }
 
 /// Postfix: `QUEUEID: key=value, key=<value>, ...`, `connect from host[ip]`, SASL failures.

@@ -222,7 +222,8 @@ pub fn rfc3339(line: &[u8], p: usize) -> Option<(Stamp, usize)> {
 /// its span and the position after it (at the space or the end of the line).
 #[inline]
 fn token(line: &[u8], p: usize) -> Span {
-    let e = memchr::memchr(b' ', &line[p..]).map_or(line.len(), |k| p + k);
+    // host names and tags are short: a plain loop beats memchr's setup here
+    let e = line[p..].iter().position(|&c| c == b' ').map_or(line.len(), |k| p + k);
     (p, e)
 }
 
@@ -243,20 +244,24 @@ fn tag(line: &[u8], span: Span) -> Option<(Span, Option<Span>, usize)> {
         return None;
     }
     let body = &t[..t.len() - 1];
-    if let Some(open) = memchr::memchr(b'[', body) {
-        if open == 0 || *body.last()? != b']' {
-            return None;
+    // one pass: the program ends at `[`; it holds no `]`, `:` or `"`
+    let mut open = None;
+    for (i, &c) in body.iter().enumerate() {
+        match c {
+            b'[' => {
+                open = Some(i);
+                break;
+            }
+            b']' | b':' | b'"' => return None,
+            _ => {}
         }
-        let prog = &body[..open];
-        if memchr::memchr3(b']', b':', b'"', prog).is_some() {
-            return None;
-        }
-        return Some(((s, s + open), Some((s + open + 1, s + body.len() - 1)), e));
     }
-    if memchr::memchr3(b']', b':', b'"', body).is_some() {
-        return None;
+    match open {
+        Some(0) => None,
+        Some(o) if *body.last()? == b']' => Some(((s, s + o), Some((s + o + 1, s + body.len() - 1)), e)),
+        Some(_) => None,
+        None => Some(((s, s + body.len()), None, e)),
     }
-    Some(((s, s + body.len()), None, e))
 }
 
 /// Parse the syslog header of `line`.
