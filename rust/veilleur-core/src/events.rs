@@ -288,11 +288,81 @@ fn log4j_events(format: FormatId, batch: &RecordBatch) -> Result<RecordBatch, Ar
     m.build(format)
 }
 
+/// syslog: the writing host, the remote client of Postfix/amavis/sshd lines as the source,
+/// the login (sasl_username, sshd or saslauthd account) and its outcome.
+fn syslog_events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+    Mapping::new(batch)
+        .take("host", "host")
+        .take("src_ip", "client_ip")
+        .take("user", "user")
+        .take("action", "action")
+        .take("message", "message")
+        .build(FormatId::Syslog)
+}
+
+/// nginx error log: the client is the source; the request's method and URL; the Host header
+/// (or the server name) as the domain; the mail proxy's login as the user.
+fn nginx_error_events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+    let host = col(batch, "host")?.as_string_view();
+    let server = col(batch, "server")?.as_string_view();
+    let domain = coalesce_hosts(host, server);
+    Mapping::new(batch)
+        .take("src_ip", "client_ip")
+        .take("user", "login")
+        .take("http_method", "method")
+        .take("url", "url")
+        .set("domain", domain)
+        .take("message", "message")
+        .build(FormatId::NginxError)
+}
+
+/// Per row: `host` if set, else `server` without its port (`0.0.0.0:993` and empty: null).
+fn coalesce_hosts(host: &StringViewArray, server: &StringViewArray) -> ArrayRef {
+    let mut b = StringViewBuilder::with_capacity(host.len());
+    for i in 0..host.len() {
+        if host.is_valid(i) && !host.value(i).is_empty() {
+            b.append_value(host.value(i));
+        } else if let Some((s, e)) = (server.is_valid(i)).then(|| server_host(server.value(i))).flatten() {
+            let v = &server.value(i)[s..e];
+            if v.is_empty() || v == "0.0.0.0" || v == "_" {
+                b.append_null();
+            } else {
+                b.append_value(v);
+            }
+        } else {
+            b.append_null();
+        }
+    }
+    Arc::new(b.finish())
+}
+
+/// zmmailboxd.out: only the time and the message (`LEVEL logger: message`).
+fn zmmailboxd_out_events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+    let level = col(batch, "level")?.as_string_view();
+    let logger = col(batch, "logger")?.as_string_view();
+    let message = col(batch, "message")?.as_string_view();
+    let mut b = StringViewBuilder::with_capacity(batch.num_rows());
+    let mut s = String::new();
+    for i in 0..batch.num_rows() {
+        s.clear();
+        s.push_str(level.value(i));
+        s.push(' ');
+        s.push_str(logger.value(i));
+        s.push_str(": ");
+        s.push_str(message.value(i));
+        b.append_value(&s);
+    }
+    Mapping::new(batch).set("message", Arc::new(b.finish())).build(FormatId::ZmmailboxdOut)
+}
+
 /// Map one batch of a format's table into the events schema.
 pub fn to_events(format: FormatId, batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
     match format {
         FormatId::Common | FormatId::Combined | FormatId::ZimbraAccess | FormatId::ZimbraNginx => access_events(format, batch),
         FormatId::ZimbraMailbox | FormatId::ZimbraAudit => log4j_events(format, batch),
+        FormatId::Syslog => syslog_events(batch),
+        FormatId::NginxError => nginx_error_events(batch),
+        FormatId::ZmmailboxdOut => zmmailboxd_out_events(batch),
     }
 }
 

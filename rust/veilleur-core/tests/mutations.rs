@@ -12,6 +12,12 @@ const SEEDS: &[&str] = &[
     "2022-08-10 07:33:18,411 WARN  [qtp1234567890-4711:https://mail.example.org/service/extension/backup/mboximport?account-name=admin] [name=a@b.c;oip=1.2.3.4, 5.6.7.8;ua=x;;y;] mboxmove - Auth failed",
     "2010-09-08 00:12:05,253 INFO  [btpool0-8921] [name=dizihelp@dizi.dc;oip=192.168.1.3;] security - cmd=Auth; account=dizihelp@dizi.dc; protocol=soap; error=bad;",
     "\tat com.zimbra.cs.Frame(Frame.java:1)",
+    r#"<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="Application"] msg"#,
+    "Jun 16 11:41:14 msdplantations postfix/amavisd/smtpd[21803]: E6806280D72: client=localhost[2001:db8::1], sasl_username=bob",
+    "2015-05-25T13:24:54.305138-03:00 mta-in-01 amavis[31520]: (31520-03) Passed CLEAN {RelayedInternal}, LOCAL [192.168.0.152]:33696 <a@b> -> <c@d>, Queue-ID: 0CCC62816D5, Message-ID: <x@y>, size: 2750",
+    r#"2022/09/06 10:15:32 [error] 1234#0: *5 open() "/a, client: 1.1.1.1" failed, client: 1.2.3.4, server: s, request: "GET /x HTTP/1.1", host: "h""#,
+    "2013-01-15 15:57:32.537:WARN:oejs.DoSFilter:DOS ALERT:ip=127.0.1.1,session=null,user=null",
+    "\tat com.zimbra.cs.Foo.bar(Foo.java:12)",
 ];
 
 /// xorshift64*: a tiny deterministic generator, enough to mutate bytes.

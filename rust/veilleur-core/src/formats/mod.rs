@@ -17,8 +17,12 @@ pub mod combined;
 pub mod common;
 pub mod log4j;
 pub mod ncsa;
+pub mod nginx_error;
+pub mod syslog;
+pub mod syslog_header;
 pub mod zimbra_access;
 pub mod zimbra_nginx;
+pub mod zmmailboxd_out;
 
 use access_table::Col;
 
@@ -50,17 +54,25 @@ pub enum FormatId {
     ZimbraNginx,
     ZimbraMailbox,
     ZimbraAudit,
+    Syslog,
+    NginxError,
+    ZmmailboxdOut,
 }
 
 impl FormatId {
     /// Every format, most specific first (the order detection breaks ties in).
-    pub const ALL: [FormatId; 6] = [
+    /// The line-anchored formats come first: each requires its own timestamp shape at the start
+    /// of the line, so none of them reads an access-log line (which starts with the client).
+    pub const ALL: [FormatId; 9] = [
+        FormatId::ZmmailboxdOut,
+        FormatId::NginxError,
+        FormatId::Syslog,
+        FormatId::ZimbraAudit,
+        FormatId::ZimbraMailbox,
         FormatId::ZimbraNginx,
         FormatId::ZimbraAccess,
         FormatId::Combined,
         FormatId::Common,
-        FormatId::ZimbraAudit,
-        FormatId::ZimbraMailbox,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +83,9 @@ impl FormatId {
             FormatId::ZimbraNginx => "zimbra_nginx",
             FormatId::ZimbraMailbox => "zimbra_mailbox",
             FormatId::ZimbraAudit => "zimbra_audit",
+            FormatId::Syslog => "syslog",
+            FormatId::NginxError => "nginx_error",
+            FormatId::ZmmailboxdOut => "zmmailboxd_out",
         }
     }
 
@@ -78,7 +93,7 @@ impl FormatId {
         FormatId::ALL.into_iter().find(|f| f.as_str() == s)
     }
 
-    /// The access-log columns of an access-log format (empty for the others).
+    /// The columns of the access-log formats (which share one table builder; empty for others).
     fn columns(self) -> &'static [Col] {
         match self {
             FormatId::Common => common::COLUMNS,
@@ -94,6 +109,9 @@ impl FormatId {
         match self {
             FormatId::ZimbraMailbox => log4j::fields(log4j::Kind::Mailbox),
             FormatId::ZimbraAudit => log4j::fields(log4j::Kind::Audit),
+            FormatId::Syslog => syslog::fields(),
+            FormatId::NginxError => nginx_error::fields(),
+            FormatId::ZmmailboxdOut => zmmailboxd_out::fields(),
             _ => self.columns().iter().map(|c| c.field()).collect(),
         }
     }
@@ -132,6 +150,9 @@ impl FormatId {
         match self {
             FormatId::ZimbraMailbox => log4j::matches(log4j::Kind::Mailbox, line),
             FormatId::ZimbraAudit => log4j::matches(log4j::Kind::Audit, line),
+            FormatId::Syslog => syslog::matches(line),
+            FormatId::NginxError => nginx_error::matches(line),
+            FormatId::ZmmailboxdOut => zmmailboxd_out::matches(line),
             _ => {
                 let mut r = ncsa::AccessLine::default();
                 self.parse_line(line, dates, &mut r).is_ok() && r.complete
@@ -142,6 +163,9 @@ impl FormatId {
     /// Parse a chunk into this format's columns (without provenance) and rejects.
     pub fn parse_chunk(self, chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk {
         match self {
+            FormatId::Syslog => syslog::parse_chunk(chunk, ctx),
+            FormatId::NginxError => nginx_error::parse_chunk(chunk, ctx),
+            FormatId::ZmmailboxdOut => zmmailboxd_out::parse_chunk(chunk, ctx),
             FormatId::Common | FormatId::Combined | FormatId::ZimbraAccess | FormatId::ZimbraNginx => {
                 access_table::parse_chunk(self.columns(), chunk, |line, dates, r| self.parse_line(line, dates, r))
             }
@@ -155,8 +179,10 @@ impl FormatId {
     /// the whole line if shorter). `None`: every line is a record.
     pub fn record_start(self) -> Option<fn(&[u8]) -> bool> {
         match self {
+            FormatId::ZmmailboxdOut => Some(zmmailboxd_out::record_start),
             FormatId::Common | FormatId::Combined | FormatId::ZimbraAccess | FormatId::ZimbraNginx => None,
             FormatId::ZimbraMailbox | FormatId::ZimbraAudit => Some(log4j::record_start),
+            FormatId::Syslog | FormatId::NginxError => None,
         }
     }
 
@@ -165,13 +191,17 @@ impl FormatId {
         match self {
             FormatId::Common | FormatId::Combined | FormatId::ZimbraAccess | FormatId::ZimbraNginx => false,
             FormatId::ZimbraMailbox | FormatId::ZimbraAudit => true,
+            FormatId::Syslog | FormatId::NginxError | FormatId::ZmmailboxdOut => true,
         }
     }
 
     /// For formats that omit the year: the month of a line that carries a date (used to place
     /// chunks in the right year; see [`crate::year`]).
     pub fn line_month(self) -> Option<fn(&[u8]) -> Option<u32>> {
-        None
+        match self {
+            FormatId::Syslog => Some(syslog::line_month),
+            _ => None,
+        }
     }
 }
 
