@@ -213,3 +213,22 @@ def test_arbitrary_bytes_never_crash(tmp_path, data):
     s = b.summary.row(0, named=True)
     assert s["lines"] == s["rows"] + s["rejected"] + s["folded"]
     assert s["lines"] == data.count(b"\n") + 1 - (1 if data.endswith(b"\n") else 0)
+
+
+def test_stamps_with_offsets_need_no_tz_nor_year(tmp_path):
+    """A file whose every stamp carries its offset (RFC 5424, rsyslog RFC 3339) depends on
+    neither tz nor year: no warning, no zone, no year in its summary."""
+    p = tmp_path / "messages"
+    p.write_text(
+        "<165>1 2022-09-06T10:15:32.003+02:00 mail.example.org sshd 4242 - - Accepted password for root from 203.0.113.50 port 51234 ssh2\n"
+        "2022-09-06T10:15:33.000001+02:00 mail.example.org postfix/smtpd[21803]: connect from unknown[203.0.113.50]\n"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        b = vl.read(p)
+    s = b.summary.row(0, named=True)
+    assert (s["format"], s["rows"], s["tz"], s["tz_assumed"], s["year"], s["year_source"]) == ("syslog", 2, None, False, None, None)
+    assert b["syslog"]["ts"].to_list() == [
+        dt.datetime(2022, 9, 6, 8, 15, 32, 3000, tzinfo=dt.timezone.utc),
+        dt.datetime(2022, 9, 6, 8, 15, 33, 1, tzinfo=dt.timezone.utc),
+    ]

@@ -231,6 +231,8 @@ pub struct Scan {
     folded: u64,
     ambiguous: u64,
     nonexistent: u64,
+    local_times: u64,
+    yearless_times: u64,
     year: Option<(i32, String)>,
     failed: Option<String>,
     finished: bool,
@@ -272,6 +274,8 @@ impl Scan {
             folded: 0,
             ambiguous: 0,
             nonexistent: 0,
+            local_times: 0,
+            yearless_times: 0,
             year: None,
             failed: None,
             finished: false,
@@ -323,11 +327,12 @@ impl Scan {
         if status == Status::Unrecognised {
             error = info.unrecognised.clone();
         }
-        let local = info.format.is_some_and(FormatId::local_time);
+        // zone and year are reported for the files that depended on them
+        let local = info.format.is_some_and(FormatId::local_time) && self.local_times > 0;
         let tz = local.then(|| self.shared.opts.tz.map_or("UTC".to_string(), |z| z.name().to_string()));
         let (year, year_source) = match self.year.take() {
-            Some((y, how)) => (Some(y), Some(how)),
-            None => (None, None),
+            Some((y, how)) if self.yearless_times > 0 => (Some(y), Some(how)),
+            _ => (None, None),
         };
         let summary = FileSummary {
             path: info.display.clone(),
@@ -361,6 +366,8 @@ impl Scan {
         self.folded = 0;
         self.ambiguous = 0;
         self.nonexistent = 0;
+        self.local_times = 0;
+        self.yearless_times = 0;
         if self.shared.opts.strict && status != Status::Ok && status != Status::Empty {
             let source = match end.error {
                 Some((e, _)) => io::Error::new(e.kind(), error.unwrap_or_default()),
@@ -380,6 +387,8 @@ impl Scan {
         self.folded += parsed.folded;
         self.ambiguous += parsed.ambiguous_times;
         self.nonexistent += parsed.nonexistent_times;
+        self.local_times += parsed.local_times;
+        self.yearless_times += parsed.yearless_times;
         let file = self.cur;
         if let Some(first) = parsed.rejects.first() {
             if self.shared.opts.strict {

@@ -192,15 +192,6 @@ pub fn small_number(b: &[u8]) -> Option<u32> {
     digits(b)
 }
 
-/// Local seconds (wall clock as if UTC) to UTC seconds: through the zone when there is one,
-/// else as UTC.
-pub fn local_to_utc(clock: &mut Option<LocalClock>, local: i64) -> i64 {
-    match clock {
-        Some(c) => c.to_utc(local),
-        None => local,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

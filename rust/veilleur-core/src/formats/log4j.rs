@@ -23,9 +23,10 @@ use arrow_schema::{DataType, Field, TimeUnit};
 use crate::chunk::Chunk;
 use crate::columns::{Block, Blocks, PrimCol, StrCol};
 use crate::ip::{self, CanonIp};
-use crate::time::{self, IsoDateCache, LocalClock};
+use crate::time::{self, IsoDateCache};
 
 use super::ncsa::{parse_u64, Span};
+use super::syslog_header::Clock;
 use super::{drive_records, ParseCtx, ParsedChunk, Reason};
 
 /// Whether a line starts a log4j record: `yyyy-mm-dd HH:MM:SS,mmm `.
@@ -451,7 +452,7 @@ fn audit_action(rec: &[u8], audit: &[Val; AUDIT_KEYS.len()]) -> Option<&'static 
 /// Parse a chunk of a log4j format.
 pub fn parse_chunk(kind: Kind, chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk {
     let mut dates = IsoDateCache::default();
-    let mut clock = ctx.tz.map(LocalClock::new);
+    let mut clock = Clock::new(ctx);
     let mut b = Builder::new(kind, chunk.data.len() / 300 + 16);
     let mut r = Record::default();
     let mut parsed = drive_records(chunk, Some(record_start), |rec, block, base, side, n| {
@@ -461,15 +462,12 @@ pub fn parse_chunk(kind: Kind, chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk {
             // audit.log holds the security logger's records; others are read all the same
             r.audit = Default::default();
         }
-        let ts = time::local_to_utc(&mut clock, r.local_secs) * 1_000_000 + i64::from(r.millis) * 1000;
+        let ts = clock.local(r.local_secs * 1_000_000 + i64::from(r.millis) * 1000);
         b.push(&r, ts, rec, block, base, side, n);
         Ok(())
     });
     parsed.columns = b.finish(&parsed.blocks);
-    if let Some(c) = clock {
-        parsed.ambiguous_times = c.ambiguous;
-        parsed.nonexistent_times = c.nonexistent;
-    }
+    clock.report(&mut parsed);
     parsed
 }
 

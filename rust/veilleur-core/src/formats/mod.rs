@@ -238,6 +238,9 @@ pub struct ParsedChunk {
     /// Local times that were ambiguous or non-existent in the zone (DST transitions).
     pub ambiguous_times: u64,
     pub nonexistent_times: u64,
+    /// Stamps read as local time (through `tz`), and stamps that had no year.
+    pub local_times: u64,
+    pub yearless_times: u64,
     pub blocks: Blocks,
 }
 
@@ -339,6 +342,8 @@ where
         folded: out.folded,
         ambiguous_times: 0,
         nonexistent_times: 0,
+        local_times: 0,
+        yearless_times: 0,
         blocks: Blocks { input: Buffer::from_vec(data), lossy: Buffer::from_vec(out.lossy), side: Buffer::from_vec(out.side) },
     }
 }

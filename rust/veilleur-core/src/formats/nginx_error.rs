@@ -306,10 +306,7 @@ pub fn parse_chunk(chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk {
     ];
     cols.extend(b.strs.into_iter().map(|c| c.finish(blocks)));
     parsed.columns = cols;
-    if let Some(z) = clock.zone() {
-        parsed.ambiguous_times = z.ambiguous;
-        parsed.nonexistent_times = z.nonexistent;
-    }
+    clock.report(&mut parsed);
     parsed
 }
 

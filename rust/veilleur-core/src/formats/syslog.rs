@@ -467,10 +467,7 @@ pub fn parse_chunk(chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk {
         Ok(())
     });
     parsed.columns = b.finish(&parsed.blocks);
-    if let Some(z) = clock.zone() {
-        parsed.ambiguous_times = z.ambiguous;
-        parsed.nonexistent_times = z.nonexistent;
-    }
+    clock.report(&mut parsed);
     parsed
 }
 

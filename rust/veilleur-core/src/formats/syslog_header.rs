@@ -420,11 +420,14 @@ pub struct Clock {
     year: i32,
     last_month: Option<u32>,
     zone: Option<LocalClock>,
+    /// Stamps read as local wall-clock time, and of those, stamps without a year.
+    local_stamps: u64,
+    yearless_stamps: u64,
 }
 
 impl Clock {
     pub fn new(ctx: &ParseCtx) -> Self {
-        Clock { year: ctx.year.unwrap_or(1970), last_month: None, zone: ctx.tz.map(LocalClock::new) }
+        Clock { year: ctx.year.unwrap_or(1970), last_month: None, zone: ctx.tz.map(LocalClock::new), local_stamps: 0, yearless_stamps: 0 }
     }
 
     /// The zone clock (with its DST counts), when a zone was given.
@@ -432,8 +435,20 @@ impl Clock {
         self.zone.as_ref()
     }
 
+    /// What the chunk's summary needs from the clock: DST anomalies, and whether any stamp was
+    /// local time (so the file depended on `tz`) or had no year (so it depended on `year`).
+    pub fn report(&self, parsed: &mut super::ParsedChunk) {
+        if let Some(z) = &self.zone {
+            parsed.ambiguous_times = z.ambiguous;
+            parsed.nonexistent_times = z.nonexistent;
+        }
+        parsed.local_times = self.local_stamps;
+        parsed.yearless_times = self.yearless_stamps;
+    }
+
     /// Local wall-clock microseconds to UTC.
     pub fn local(&mut self, micros: i64) -> i64 {
+        self.local_stamps += 1;
         match &mut self.zone {
             Some(z) => z.to_utc(micros.div_euclid(1_000_000)) * 1_000_000 + micros.rem_euclid(1_000_000),
             None => micros,
@@ -446,6 +461,7 @@ impl Clock {
             Stamp::Local(t) => Some(self.local(t)),
             Stamp::Unknown => None,
             Stamp::NoYear { month, day, micros_of_day } => {
+                self.yearless_stamps += 1;
                 if let Some(prev) = self.last_month {
                     if year::rolls_over(prev, month) {
                         self.year += 1;

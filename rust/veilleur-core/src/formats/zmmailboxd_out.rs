@@ -144,10 +144,7 @@ pub fn parse_chunk(chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk {
     cols.extend(it.by_ref().take(5));
     cols.push(Arc::new(n_lines.finish()));
     parsed.columns = cols;
-    if let Some(z) = clock.zone() {
-        parsed.ambiguous_times = z.ambiguous;
-        parsed.nonexistent_times = z.nonexistent;
-    }
+    clock.report(&mut parsed);
     parsed
 }
 
