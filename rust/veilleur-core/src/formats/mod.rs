@@ -29,9 +29,12 @@ use access_table::Col;
 /// Why a line was rejected.
 pub type Reason = Cow<'static, str>;
 
+/// The month of a dated line (for formats that omit the year).
+pub type LineMonth = fn(&[u8]) -> Option<u32>;
+
 /// What a parser needs to know beyond the bytes: the zone of formats written in local time
 /// without an offset, and the year of formats that omit it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ParseCtx {
     /// The zone for local times; `None` reads them as UTC (and the summary says so).
     pub tz: Option<chrono_tz::Tz>,
@@ -39,11 +42,6 @@ pub struct ParseCtx {
     pub year: Option<i32>,
 }
 
-impl Default for ParseCtx {
-    fn default() -> Self {
-        ParseCtx { tz: None, year: None }
-    }
-}
 
 /// The formats veilleur reads. The id names the table and fills `source` in events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -197,7 +195,7 @@ impl FormatId {
 
     /// For formats that omit the year: the month of a line that carries a date (used to place
     /// chunks in the right year; see [`crate::year`]).
-    pub fn line_month(self) -> Option<fn(&[u8]) -> Option<u32>> {
+    pub fn line_month(self) -> Option<LineMonth> {
         match self {
             FormatId::Syslog => Some(syslog::line_month),
             _ => None,
