@@ -25,6 +25,8 @@ ACCESS = LOG / "access_log.2022-09-06"
 NGINX = LOG / "nginx.access.log"
 NGINX_GZ = LOG / "nginx.access.log.1.gz"
 APACHE = DEMO / "var/log/apache2/access.log"
+MAILBOX = LOG / "mailbox.log"
+AUDIT = LOG / "audit.log"
 
 
 def t(hms: str, day: int = 6) -> datetime:
@@ -36,7 +38,7 @@ def t(hms: str, day: int = 6) -> datetime:
 def demo() -> vl.Bundle:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        bundle = vl.read(DEMO)
+        bundle = vl.read(DEMO, tz="Europe/Paris")  # the server's zone, for mailbox.log and audit.log
     assert not caught, [str(w.message) for w in caught]  # every file is recognised and whole
     return bundle
 
@@ -44,8 +46,10 @@ def demo() -> vl.Bundle:
 def test_demo_files_and_summary(demo: vl.Bundle) -> None:
     s = demo.summary
     check_counts(s)
-    assert s.height == 4
+    assert s.height == 6
     expect = {
+        MAILBOX: ("zimbra_mailbox", "none"),
+        AUDIT: ("zimbra_audit", "none"),
         ACCESS: ("zimbra_access", "none"),
         NGINX: ("zimbra_nginx", "none"),
         NGINX_GZ: ("zimbra_nginx", "gzip"),
@@ -63,7 +67,7 @@ def test_demo_files_and_summary(demo: vl.Bundle) -> None:
     assert summary_row(s, ACCESS)["rejected"] == 1
     assert summary_row(s, APACHE)["rejected"] == 1
     assert summary_row(s, NGINX)["rejected"] == 0 and summary_row(s, NGINX_GZ)["rejected"] == 0
-    assert demo.formats == ["combined", "zimbra_access", "zimbra_nginx"]
+    assert demo.formats == ["combined", "zimbra_access", "zimbra_audit", "zimbra_mailbox", "zimbra_nginx"]
     assert 300 <= int(s["lines"].sum()) <= 1000
 
 
@@ -190,3 +194,37 @@ def test_apache_scan_by_the_same_attacker(demo: vl.Bundle) -> None:
     assert (timeout["request"], timeout["method"], timeout["referrer"], timeout["user_agent"], timeout["bytes"]) == (
         "-", None, None, None, None,
     )
+
+
+def test_mailbox_log_shows_the_import_running_despite_the_401(demo: vl.Bundle) -> None:
+    """The CVE-2022-37042 bug: 'Auth failed' is logged, the client gets a 401, and the import runs
+    anyway. mailbox.log (local time, CEST) lines up with access_log (GMT) once read with tz."""
+    mb = demo["zimbra_mailbox"]
+    imports = mb.filter(pl.col("thread_url").str.contains("mboximport", literal=True))
+    assert imports.filter(pl.col("message") == "Auth failed")["ts"].dt.truncate("1s").to_list() == [
+        t("07:40:27"),  # the scanner
+        t("09:14:02"),
+        t("09:14:05"),
+        t("09:21:40"),
+    ]
+    done = imports.filter(pl.col("message").str.starts_with("Completed mailbox import"))
+    assert done["ts"].dt.truncate("1s").to_list() == [t("09:21:40")]
+    failed = imports.filter(pl.col("exception").is_not_null()).row(0, named=True)
+    assert failed["exception"] == "com.zimbra.common.service.ServiceException"
+    assert failed["n_lines"] == 10 and "ZipException" in failed["message"]
+    # the same seconds in access_log, answered 401 then 200
+    web = demo["zimbra_access"].filter((pl.col("client_ip") == ATTACKER) & (pl.col("method") == "POST"))
+    assert list(zip(web["ts"].to_list(), web["status"].to_list())) == [(t("09:14:02"), 401), (t("09:14:05"), 401), (t("09:21:40"), 200)]
+
+
+def test_audit_log_shows_the_operator_admin_login(demo: vl.Bundle) -> None:
+    au = demo["zimbra_audit"].filter(pl.col("client_ip") == ATTACKER)
+    assert au.select("cmd", "account", "action").rows() == [
+        ("AdminAuth", "admin@hopital.example.fr", "login_fail"),
+        ("AdminAuth", "admin@hopital.example.fr", "login_ok"),
+    ]
+    assert au["ts"].dt.truncate("1s").to_list() == [t("09:29:51"), t("09:30:09")]
+    assert demo.events.filter(pl.col("action") == "login_fail")["user"].to_list() == [
+        "dmartin@hopital.example.fr",
+        "admin@hopital.example.fr",
+    ]

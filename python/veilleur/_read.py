@@ -93,7 +93,7 @@ class Bundle:
     def formats(self) -> list[str]:
         """Format ids of the files read (detected, given or overridden), sorted; a format whose
         lines were all rejected is listed, with an empty table."""
-        return list(self._raw.formats())
+        return sorted(self._raw.formats())
 
     def __getitem__(self, format: str) -> pl.DataFrame:
         """The typed table of one format, e.g. ``bundle["zimbra_access"]``."""
