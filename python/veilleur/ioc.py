@@ -308,8 +308,9 @@ class IocSet:
     def from_csv(cls, path: str | os.PathLike[str], *, delimiter: str | None = None, source: str | None = None) -> IocSet:
         """CSV or TSV with a header naming a ``value`` column (also ``indicator``, ``ioc``)
         and optionally ``type`` (``kind``, ``ioc_type``; guessed per row when absent or
-        empty), ``description`` (``context``, ``comment``), ``tags``, ``source`` and
-        ``first_seen``. The delimiter is a tab for ``.tsv`` or a header with tabs, else a
+        empty), ``description`` (``context``, ``comment``), ``tags`` (separated by ``,``
+        ``;`` or ``|``), ``source``, ``first_seen`` and ``confidence`` (kept as a
+        ``confidence:<value>`` tag). The delimiter is a tab for ``.tsv`` or a header with tabs, else a
         comma. A file without such a header is read as one value per row (first column)."""
         s = cls()
         fname = os.fspath(path)
@@ -336,6 +337,7 @@ class IocSet:
             return s
         it, idesc = col("type", "kind", "ioc_type", "indicator_type"), col("description", "context", "comment")
         itags, isrc, ifs = col("tags", "tag"), col("source",), col("first_seen", "firstseen")
+        iconf = col("confidence")
 
         def get(row: list[str], i: int | None) -> str | None:
             return row[i].strip() if i is not None and i < len(row) and row[i].strip() else None
@@ -347,7 +349,10 @@ class IocSet:
             if value is None:
                 s._invalid.append(Invalid(fname, n, delimiter.join(row), "no value"))
                 continue
-            s.add(value, get(row, it), description=get(row, idesc), tags=get(row, itags),
+            tags = _split_tags(get(row, itags))
+            if get(row, iconf):
+                tags.append(f"confidence:{get(row, iconf)}")
+            s.add(value, get(row, it), description=get(row, idesc), tags=tags,
                   source=get(row, isrc) or source or Path(path).name, first_seen=get(row, ifs), file=fname, line=n)
         return s
 

@@ -317,6 +317,9 @@ pub fn guess_kind(value: &str) -> Kind {
     if parse_ip_loose(v).is_some() {
         return Kind::Ip;
     }
+    if v.contains('.') && v.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b':') {
+        return Kind::Ip; // looks like an IP but is not one: normalisation says why
+    }
     if v.contains("://") && !v.contains(char::is_whitespace) {
         return Kind::Url;
     }
@@ -329,7 +332,8 @@ pub fn guess_kind(value: &str) -> Kind {
         }
     }
     if let Some((l, d)) = v.rsplit_once('@') {
-        if !l.is_empty() && !l.contains(' ') && normalize_domain(d).is_ok() {
+        let idn = !d.is_ascii() && d.contains('.') && !d.contains(char::is_whitespace);
+        if !l.is_empty() && !l.contains(' ') && (idn || normalize_domain(d).is_ok()) {
             return Kind::Email;
         }
     }
@@ -337,7 +341,7 @@ pub fn guess_kind(value: &str) -> Kind {
         return Kind::Uri;
     }
     let d = v.trim_end_matches('.');
-    if d.contains('.') && !d.contains('/') {
+    if d.contains('.') && !d.contains(['/', '@']) {
         let tld = d.rsplit('.').next().unwrap_or("");
         let tld_ok = tld.bytes().all(|b| b.is_ascii_alphabetic()) || tld.starts_with("xn--") || !tld.is_ascii();
         if tld_ok && (!d.is_ascii() || normalize_domain(d).is_ok()) {
@@ -409,12 +413,15 @@ mod tests {
     fn guesses() {
         assert_eq!(guess_kind("10.0.0.0/8"), Kind::Cidr);
         assert_eq!(guess_kind("10.0.0.1"), Kind::Ip);
+        assert_eq!(guess_kind("010.0.0.1"), Kind::Ip);
         assert_eq!(guess_kind("2001:db8::1"), Kind::Ip);
         assert_eq!(guess_kind("hxxp://a.com/x"), Kind::Url);
         assert_eq!(guess_kind("evil[.]com"), Kind::Domain);
         assert_eq!(guess_kind("a.b.evil.com."), Kind::Domain);
         assert_eq!(guess_kind(&"a".repeat(64)), Kind::Sha256);
         assert_eq!(guess_kind("x@evil.com"), Kind::Email);
+        assert_eq!(guess_kind("x@bücher.example"), Kind::Email);
+        assert_eq!(guess_kind("bücher.example"), Kind::Domain);
         assert_eq!(guess_kind("/service/extension/backup/mboximport"), Kind::Uri);
         assert_eq!(guess_kind("evil.com/x.sh"), Kind::Url);
         assert_eq!(guess_kind("cmd.exe /c whoami"), Kind::String);
