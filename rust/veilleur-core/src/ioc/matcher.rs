@@ -294,7 +294,7 @@ impl IocMatcher {
     /// simple tokens (host:port, scheme:).
     fn token(&self, t: &[u8], out: &mut Found) {
         let t = trim(t, b".-_");
-        let t = t.strip_suffix(b":").unwrap_or(t);
+        let t = if t.ends_with(b"::") { t } else { t.strip_suffix(b":").unwrap_or(t) };
         if t.is_empty() {
             return;
         }
@@ -570,6 +570,9 @@ mod tests {
         assert_eq!(ids(&m, Role::Ip, "::ffff:203.0.113.7"), vec![0]);
         assert_eq!(ids(&m, Role::Ip, "10.1.1.1, 203.0.113.7"), vec![0]);
         assert_eq!(ids(&m, Role::Ip, "203.0.113.70"), Vec::<u32>::new());
+        let v6 = set(&[("ip", "2001:db8::")]);
+        assert_eq!(ids(&v6, Role::Text, "from [2001:db8::]:443"), vec![0]);
+        assert_eq!(ids(&v6, Role::Text, "from 2001:db8:: to"), vec![0]);
         assert_eq!(ids(&m, Role::Email, "BAD@evil.org"), vec![6]);
         assert_eq!(ids(&m, Role::Email, "x@a.evil.com"), vec![1]);
     }
