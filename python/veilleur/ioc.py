@@ -184,6 +184,7 @@ class IocSet:
         self._entries: dict[tuple[str, str], Indicator] = {}
         self._invalid: list[Invalid] = []
         self._matcher: _core.RawIocMatcher | None = None
+        self._frame: pl.DataFrame | None = None
         for i, item in enumerate(iocs):
             if isinstance(item, str):
                 self.add(item, kind=kind, source=source, line=i + 1)
@@ -259,6 +260,7 @@ class IocSet:
         if first_seen and (ent.first_seen is None or str(first_seen) < ent.first_seen):
             ent.first_seen = str(first_seen)
         self._matcher = None
+        self._frame = None
         return True
 
     def update(self, other: IocSet) -> IocSet:
@@ -271,6 +273,7 @@ class IocSet:
                 ent.first_seen = ind.first_seen
         self._invalid.extend(other._invalid)
         self._matcher = None
+        self._frame = None
         return self
 
     # --------------------------------------------------------------------------------- loaders
@@ -483,8 +486,10 @@ class IocSet:
 
     def to_frame(self) -> pl.DataFrame:
         """One row per indicator: ioc_id, ioc, ioc_kind, description, tags, ioc_source, first_seen."""
+        if self._frame is not None:
+            return self._frame
         ents = list(self._entries.values())
-        return pl.DataFrame(
+        self._frame = pl.DataFrame(
             {
                 "ioc_id": list(range(len(ents))),
                 "ioc": [e.value for e in ents],
@@ -499,6 +504,7 @@ class IocSet:
                 "tags": pl.List(pl.String), "ioc_source": pl.List(pl.String), "first_seen": pl.String,
             },
         )
+        return self._frame
 
     @property
     def invalid(self) -> pl.DataFrame:
