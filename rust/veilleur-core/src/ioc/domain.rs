@@ -4,19 +4,52 @@
 //! Comparison is ASCII case-insensitive; a trailing dot on the host is ignored.
 
 const K: u64 = 0x9E37_79B9_7F4A_7C15;
+const TAG: u64 = 0xffff_ffff_0000_0000;
 
+/// ASCII lower-case of the 8 bytes of `w` (bytes ≥ 0x80 untouched).
 #[inline]
-fn lower(b: u8) -> u8 {
-    b | (u8::from(b.is_ascii_uppercase()) << 5)
+fn lower8(w: u64) -> u64 {
+    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let h7 = w & LO7;
+    let ge_a = h7 + 0x3f3f_3f3f_3f3f_3f3f; // high bit set where byte >= 'A'
+    let gt_z = h7 + 0x2525_2525_2525_2525; // high bit set where byte > 'Z'
+    let upper = ge_a & !gt_z & !w & HI;
+    w | (upper >> 2)
 }
 
-/// Extend the hash of a suffix by the label to its left.
+/// The bytes `s[start..start + n]` (n ≤ 8) as a little-endian u64, zero-padded, reading
+/// within `s` only.
 #[inline]
-fn mix_label(mut h: u64, label: &[u8]) -> u64 {
-    for &b in label {
-        h = (h.rotate_left(5) ^ u64::from(lower(b))).wrapping_mul(K);
+fn load(s: &[u8], start: usize, n: usize) -> u64 {
+    debug_assert!(n <= 8 && start + n <= s.len());
+    if start + 8 <= s.len() {
+        let w = u64::from_le_bytes(s[start..start + 8].try_into().expect("8 bytes"));
+        if n == 8 { w } else { w & ((1u64 << (8 * n)) - 1) }
+    } else if start + n >= 8 {
+        let end = start + n;
+        let w = u64::from_le_bytes(s[end - 8..end].try_into().expect("8 bytes"));
+        w >> (8 * (8 - n))
+    } else {
+        let mut w = 0u64;
+        for (i, &b) in s[start..start + n].iter().enumerate() {
+            w |= u64::from(b) << (8 * i);
+        }
+        w
     }
-    (h.rotate_left(5) ^ 0x2e).wrapping_mul(K)
+}
+
+/// Extend the hash of a suffix by the label `s[start..end]` to its left (8 bytes a step,
+/// ASCII case folded).
+#[inline]
+fn mix_label(mut h: u64, s: &[u8], start: usize, end: usize) -> u64 {
+    let mut i = start;
+    while i < end {
+        let n = (end - i).min(8);
+        h = (h ^ lower8(load(s, i, n))).wrapping_mul(K).rotate_left(29);
+        i += n;
+    }
+    (h ^ ((end - start) as u64) << 1 ^ 1).wrapping_mul(K)
 }
 
 struct Entry {
@@ -27,7 +60,9 @@ struct Entry {
 
 /// Domain-suffix matcher.
 pub struct DomainTable {
-    slots: Vec<u32>, // 0 = empty, else entry index + 1
+    /// 0 = empty, else `(hash >> 32) << 32 | (entry index + 1)`: a miss is decided on the
+    /// slot alone, without touching the entry.
+    slots: Vec<u64>,
     mask: usize,
     entries: Vec<Entry>,
     max_labels: usize,
@@ -35,10 +70,15 @@ pub struct DomainTable {
 
 fn hash_name(name: &[u8]) -> u64 {
     let mut h = K;
-    for label in name.rsplit(|&b| b == b'.') {
-        h = mix_label(h, label);
+    let mut end = name.len();
+    loop {
+        let start = name[..end].iter().rposition(|&b| b == b'.').map_or(0, |i| i + 1);
+        h = mix_label(h, name, start, end);
+        if start == 0 {
+            return h;
+        }
+        end = start - 1;
     }
-    h
 }
 
 impl DomainTable {
@@ -55,11 +95,11 @@ impl DomainTable {
                 match t.slots[s] {
                     0 => {
                         t.entries.push(Entry { hash, name: name.into(), ids: vec![id] });
-                        t.slots[s] = t.entries.len() as u32;
+                        t.slots[s] = (hash & TAG) | t.entries.len() as u64;
                         break;
                     }
                     e => {
-                        let en = &mut t.entries[e as usize - 1];
+                        let en = &mut t.entries[(e & !TAG) as usize - 1];
                         if en.hash == hash && &*en.name == name {
                             en.ids.push(id);
                             break;
@@ -83,7 +123,11 @@ impl DomainTable {
             match self.slots[s] {
                 0 => return None,
                 e => {
-                    let en = &self.entries[e as usize - 1];
+                    if (e ^ hash) & TAG != 0 {
+                        s = (s + 1) & self.mask;
+                        continue;
+                    }
+                    let en = &self.entries[(e & !TAG) as usize - 1];
                     if en.hash == hash && en.name.eq_ignore_ascii_case(name) {
                         return Some(&en.ids);
                     }
@@ -105,12 +149,14 @@ impl DomainTable {
         let mut end = host.len();
         let mut labels = 0;
         while labels < self.max_labels {
-            let start = memchr::memrchr(b'.', &host[..end]).map_or(0, |i| i + 1);
-            let label = &host[start..end];
-            if label.is_empty() {
+            let mut start = end;
+            while start > 0 && host[start - 1] != b'.' {
+                start -= 1;
+            }
+            if start == end {
                 return; // empty label: not a host name
             }
-            h = mix_label(h, label);
+            h = mix_label(h, host, start, end);
             labels += 1;
             let suffix = &host[start..];
             if let Some(ids) = self.probe(h, suffix) {
@@ -145,6 +191,20 @@ mod tests {
         for miss in ["myevil.com", "evil.com.cdn.net", "evil.co", "com", "evil.comm", "", ".", "x..evil.org", "vil.com"] {
             assert!(hits(&t, miss).is_empty(), "{miss}");
         }
+    }
+
+    #[test]
+    fn word_loads_and_case() {
+        assert_eq!(lower8(u64::from_le_bytes(*b"AbZ@[z\xc3\x80")), u64::from_le_bytes(*b"abz@[z\xc3\x80"));
+        let s = b"0123456789";
+        assert_eq!(load(s, 0, 3), u64::from_le_bytes(*b"012\0\0\0\0\0"));
+        assert_eq!(load(s, 7, 3), u64::from_le_bytes(*b"789\0\0\0\0\0"));
+        assert_eq!(load(&s[..5], 1, 4), u64::from_le_bytes(*b"1234\0\0\0\0"));
+        let long = "a-very-long-label-of-more-than-eight-bytes.Example-Domain.COM";
+        let t = DomainTable::new(&[("example-domain.com", 0), (&long.to_ascii_lowercase(), 1)]);
+        assert_eq!(hits(&t, long), vec![0, 1]);
+        assert_eq!(hits(&t, "x.EXAMPLE-DOMAIN.com"), vec![0]);
+        assert!(hits(&t, "example-domain.co").is_empty());
     }
 
     #[test]

@@ -134,6 +134,12 @@ impl IpTable {
         self.v4.ids_in(seg)
     }
 
+    /// Hint the cache about the index entry `lookup_v4(a)` will read first.
+    #[inline]
+    pub fn prefetch_v4(&self, a: u32) {
+        prefetch(&self.v4_index[(a >> 16) as usize]);
+    }
+
     /// Indicators covering an IPv6 address (IPv4-mapped ones are looked up as IPv4).
     pub fn lookup_v6(&self, a: Ipv6Addr) -> &[u32] {
         if let Some(v4) = a.to_ipv4_mapped() {
@@ -152,41 +158,92 @@ impl IpTable {
     }
 }
 
-/// A dotted-quad IPv4 without leading zeros, the whole of `b`.
+/// The high bit of each byte of `m` (a mask of 0x80/0x00 bytes) gathered into 8 bits.
+#[inline]
+fn movemask(m: u64) -> u32 {
+    ((m >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32
+}
+
+/// 0x80 in each byte of `w` (all < 0x80 or not) equal to `c`, exactly.
+#[inline]
+fn eq_bytes(w: u64, c: u8) -> u64 {
+    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let x = w ^ (u64::from(c) * 0x0101_0101_0101_0101);
+    !(((x & LO7) + LO7) | x | LO7)
+}
+
+/// 0x80 in each byte of `w` that is an ASCII digit.
+#[inline]
+fn digit_bytes(w: u64) -> u64 {
+    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let h7 = w & LO7;
+    let ge0 = h7 + 0x5050_5050_5050_5050; // high bit where byte >= '0'
+    let gt9 = h7 + 0x4646_4646_4646_4646; // high bit where byte > '9'
+    ge0 & !gt9 & !w & 0x8080_8080_8080_8080
+}
+
+/// Ask the CPU to bring `x`'s cache line in; lookups of a batch of rows then overlap their
+/// cache misses instead of waiting for each in turn.
+#[inline(always)]
+fn prefetch<T>(x: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint; it never faults and reads nothing observable.
+    #[allow(unused_unsafe)]
+    unsafe {
+        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>((x as *const T).cast::<i8>());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
+}
+
+/// A dotted-quad IPv4 without leading zeros, the whole of `b`. Word-at-a-time: the dots and
+/// digits are found as bit masks, then the four parts are read independently (no branch on
+/// where the dots fall, which is unpredictable from one row to the next).
 #[inline]
 pub fn parse_v4(b: &[u8]) -> Option<u32> {
-    if b.len() < 7 || b.len() > 15 {
+    let n = b.len();
+    if !(7..=15).contains(&n) {
         return None;
     }
+    // the bytes as a little-endian u128, zero above n, without a variable-length copy
+    let rd8 = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+    let (lo, hi) = if n >= 8 {
+        (rd8(0), rd8(n - 8).checked_shr(8 * (16 - n as u32)).unwrap_or(0))
+    } else {
+        let rd4 = |i: usize| u64::from(u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes")));
+        (rd4(0) | rd4(3) << 24, 0)
+    };
+    let words = [lo, hi, 0];
+    let byte = |i: usize| (words[i >> 3] >> ((i & 7) * 8)) as u8;
+    let dots = movemask(eq_bytes(lo, b'.')) | movemask(eq_bytes(hi, b'.')) << 8;
+    let digits = movemask(digit_bytes(lo)) | movemask(digit_bytes(hi)) << 8;
+    let r2 = dots & dots.wrapping_sub(1);
+    let r3 = r2 & r2.wrapping_sub(1);
+    // exactly three dots, and nothing but dots and digits
+    if r3 == 0 || r3 & (r3 - 1) != 0 || (dots | digits) != (1u32 << n) - 1 {
+        return None;
+    }
+    let p1 = dots.trailing_zeros() as usize;
+    let p2 = r2.trailing_zeros() as usize;
+    let p3 = r3.trailing_zeros() as usize;
+    const W0: [u32; 4] = [0, 1, 10, 100];
+    const W1: [u32; 4] = [0, 0, 1, 10];
+    const W2: [u32; 4] = [0, 0, 0, 1];
     let mut acc = 0u32;
-    let mut part = 0u32;
-    let mut digits = 0;
-    let mut dots = 0;
-    for &c in b {
-        if c == b'.' {
-            if digits == 0 || dots == 3 {
-                return None;
-            }
-            acc = (acc << 8) | part;
-            part = 0;
-            digits = 0;
-            dots += 1;
-        } else {
-            let d = c.wrapping_sub(b'0');
-            if d > 9 || (digits > 0 && part == 0) {
-                return None;
-            }
-            part = part * 10 + u32::from(d);
-            digits += 1;
-            if part > 255 {
-                return None;
-            }
+    let mut bad = false;
+    for (s, e) in [(0, p1), (p1 + 1, p2), (p2 + 1, p3), (p3 + 1, n)] {
+        let l = e.wrapping_sub(s);
+        if !(1..=3).contains(&l) {
+            return None;
         }
+        let d0 = u32::from(byte(s).wrapping_sub(b'0'));
+        let d1 = u32::from(byte(s + 1).wrapping_sub(b'0'));
+        let d2 = u32::from(byte(s + 2).wrapping_sub(b'0'));
+        let v = d0 * W0[l] + d1.wrapping_mul(W1[l]) + d2.wrapping_mul(W2[l]);
+        bad |= (l > 1 && d0 == 0) | (v > 255);
+        acc = (acc << 8) | (v & 255);
     }
-    if dots != 3 || digits == 0 {
-        return None;
-    }
-    Some((acc << 8) | part)
+    (!bad).then_some(acc)
 }
 
 /// An IP address, the whole of `b` (IPv6 optionally in brackets).
@@ -255,10 +312,33 @@ mod tests {
     }
 
     #[test]
+    fn v4_parser_agrees_with_std() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let alphabet = b"0123456789.0125.";
+        for _ in 0..300_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = 7 + (x % 9) as usize;
+            let s: Vec<u8> = (0..len).map(|i| alphabet[((x >> (4 * i + 3)) & 15) as usize]).collect();
+            let text = std::str::from_utf8(&s).unwrap();
+            let std = text.parse::<Ipv4Addr>().ok().map(u32::from);
+            assert_eq!(parse_v4(&s), std, "{text}");
+        }
+        for a in [0u32, 1, 0x0a00_0001, 0xffff_ffff, 0x6464_6464, 0x0909_0909] {
+            let t = Ipv4Addr::from(a).to_string();
+            assert_eq!(parse_v4(t.as_bytes()), Some(a), "{t}");
+        }
+    }
+
+    #[test]
     fn v4_parser() {
         assert_eq!(parse_v4(b"1.2.3.4"), Some(0x01020304));
         assert_eq!(parse_v4(b"255.255.255.255"), Some(u32::MAX));
-        for bad in ["01.2.3.4", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1..2.3", "1.2.3.4 ", "a.b.c.d"] {
+        assert_eq!(parse_v4(b"10.0.0.0"), Some(0x0a000000));
+        assert_eq!(parse_v4(b"0.0.0.0"), Some(0));
+        assert_eq!(parse_v4(b"100.200.250.199"), Some(0x64c8fac7));
+        for bad in ["01.2.3.4", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1..2.3", "1.2.3.4 ", "a.b.c.d", "1.2.3.00", "1.2.3.", ".1.2.3", "1.2.3.4/", "1:2.3.4.5"] {
             assert_eq!(parse_v4(bad.as_bytes()), None, "{bad}");
         }
     }

@@ -262,6 +262,79 @@ impl IocMatcher {
         }
     }
 
+    /// Match rows `rows` of one column. IPv4 cells of `ip` columns and plain host names of
+    /// `domain` columns take a direct path; everything else goes through [`Self::cell`].
+    #[allow(clippy::too_many_arguments)]
+    fn column(
+        &self,
+        role: Role,
+        si: u32,
+        col: &Col<'_>,
+        unless: Option<&dyn Array>,
+        rows: std::ops::Range<usize>,
+        base: u64,
+        ctx: &mut Ctx,
+        hits: &mut Vec<Hit>,
+    ) {
+        let mut found: Found = Vec::new();
+        let push = |hits: &mut Vec<Hit>, row: usize, cell: &[u8], found: &mut Found| {
+            for (id, m) in found.drain(..) {
+                hits.push(Hit { row: base + row as u64, col: si, ioc: id, value: String::from_utf8_lossy(cell).into_owned(), matched: m });
+            }
+        };
+        // IPv4 cells of ip columns are parsed in groups of B, their index entries prefetched,
+        // then looked up: the cache misses of a group overlap.
+        const B: usize = 16;
+        let mut pending: [(usize, u32); B] = [(0, 0); B];
+        let mut np = 0;
+        let flush = |pending: &[(usize, u32)], hits: &mut Vec<Hit>, found: &mut Found| {
+            for &(row, a) in pending {
+                let ids = self.ips.lookup_v4(a);
+                if !ids.is_empty() {
+                    let cell = col.get(row).unwrap_or_default();
+                    emit(found, ids, cell);
+                    push(hits, row, cell, found);
+                }
+            }
+        };
+        for row in rows {
+            if unless.is_some_and(|u| u.is_valid(row)) {
+                continue;
+            }
+            let Some(cell) = col.get(row) else { continue };
+            match role {
+                Role::Ip => {
+                    if let Some(a) = parse_v4(cell) {
+                        self.ips.prefetch_v4(a);
+                        pending[np] = (row, a);
+                        np += 1;
+                        if np == B {
+                            flush(&pending, hits, &mut found);
+                            np = 0;
+                        }
+                        continue;
+                    }
+                }
+                Role::Domain => {
+                    let plain = !cell.is_empty() && !cell[0].is_ascii_digit() && memchr::memchr3(b':', b'/', b'@', cell).is_none();
+                    if plain {
+                        self.domains.for_each_match(cell, |ids, _| emit(&mut found, ids, cell));
+                        if !found.is_empty() {
+                            push(hits, row, cell, &mut found);
+                        }
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+            self.cell(role, cell, ctx, &mut found);
+            if !found.is_empty() {
+                push(hits, row, cell, &mut found);
+            }
+        }
+        flush(&pending[..np], hits, &mut found);
+    }
+
     fn text(&self, t: &[u8], out: &mut Found) {
         self.tokens(t, out);
         if let Some(ac) = &self.url_ac {
@@ -389,29 +462,12 @@ impl IocMatcher {
             .par_iter()
             .map(|&(bi, lo, hi, base)| {
                 let mut ctx = Ctx::default();
-                let mut found = Vec::new();
                 let mut hits = Vec::new();
-                for row in lo..hi {
-                    for (si, col, unless) in &prepared[bi] {
-                        if let Some(u) = unless {
-                            if u.is_valid(row) {
-                                continue;
-                            }
-                        }
-                        let Some(cell) = col.get(row) else { continue };
-                        found.clear();
-                        self.cell(specs[*si].role, cell, &mut ctx, &mut found);
-                        for (id, m) in found.drain(..) {
-                            hits.push(Hit {
-                                row: base + row as u64,
-                                col: *si as u32,
-                                ioc: id,
-                                value: String::from_utf8_lossy(cell).into_owned(),
-                                matched: m,
-                            });
-                        }
-                    }
+                // column by column (one role per loop, predictable branches), then row order
+                for (si, col, unless) in &prepared[bi] {
+                    self.column(specs[*si].role, *si as u32, col, unless.as_deref(), lo..hi, base, &mut ctx, &mut hits);
                 }
+                hits.sort_by_key(|h| (h.row, h.col));
                 hits
             })
             .collect();
