@@ -171,7 +171,15 @@ class IocSet:
     host name (subdomain rule); ``x@y`` tokens are tested as e-mails and ``y`` as a host.
     Percent-encoded text (``cmd=curl%20http%3A%2F%2F…``) is decoded (twice at most) and
     searched too. Which column is read how is decided by :func:`default_columns` or by the
-    ``columns`` argument of :meth:`match`.
+    ``columns`` argument of :meth:`match`. One hit is reported per (row, column, indicator).
+
+    Limits: ports are not matched (``ip-dst|port`` and ``ip:port`` keep the address only); a
+    URL indicator is searched in text cells, not rebuilt from separate host and path columns
+    (the host still matches a domain indicator, the path a ``uri`` one); host names in the
+    data are compared as written (logs carry punycode; Unicode hosts in the data are not
+    converted); IDNA conversion of indicators uses Python's IDNA 2003 codec; IPv4 addresses
+    with leading zeros (``010.0.0.1``) are not addresses; a default port written out in the
+    data (``https://evil.example:443/x``) does not match the URL indicator without it.
     """
 
     def __init__(
