@@ -11,14 +11,17 @@ from __future__ import annotations
 
 from ._errors import ParseError, VeilleurError
 from ._read import Bundle, Report, formats, iter_batches, read, read_arrow
+from .ioc import IocSet, first_last_seen
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Bundle",
+    "IocSet",
     "ParseError",
     "Report",
     "VeilleurError",
+    "first_last_seen",
     "formats",
     "iter_batches",
     "read",

@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod formats;
 pub mod input;
+pub mod ioc;
 pub mod ip;
 pub mod pipeline;
 pub mod report;

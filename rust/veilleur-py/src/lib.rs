@@ -4,6 +4,7 @@
 
 mod arrow_export;
 mod errors;
+mod ioc;
 
 use std::sync::{Arc, Mutex};
 
@@ -245,6 +246,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<RawBundle>()?;
     m.add_class::<RawStream>()?;
     m.add_class::<ArrowTable>()?;
+    ioc::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
