@@ -91,7 +91,7 @@ def render_table(results: dict, meta: dict) -> list[str]:
     out = []
     if meta:
         out.append(
-            "veilleur access-log bench: "
+            "veilleur bench: "
             + ", ".join(f"{k} {v}" for k, v in meta.items())
         )
         out.append("")

@@ -126,7 +126,7 @@ def _check(method: str, got: pa.Table, reference) -> None:
 _RSS_SCRIPT = r"""
 import resource, sys
 sys.path.insert(0, sys.argv[3])
-import numpy, pyarrow, pyarrow.compute, polars, duckdb
+import pyarrow, pyarrow.compute, polars, duckdb
 import baselines
 try:
     import veilleur
@@ -154,10 +154,11 @@ _LAUNCHER = "import subprocess, sys; sys.exit(subprocess.run(sys.argv[1:]).retur
 def _maxrss_kib(method: str, path) -> int:
     out = subprocess.run(
         [sys.executable, "-S", "-c", _LAUNCHER, sys.executable, "-c", _RSS_SCRIPT, method, os.fspath(path), str(HERE)],
-        check=True,
         capture_output=True,
         text=True,
     )
+    if out.returncode != 0:
+        raise RuntimeError(f"peak-RSS run of {method} failed:\n{out.stderr}")
     return int(out.stdout.split()[-1])
 
 

@@ -312,3 +312,21 @@ def test_on_a_read_bundle(tmp_path):
         (datetime(2024, 10, 10, 11, 55, 36, tzinfo=timezone.utc), datetime(2024, 10, 10, 11, 56, 40, tzinfo=timezone.utc), 2)
     ]
     assert vl.count_window(events, by="source", within="1m", threshold=3).height == 0
+
+
+def test_on_ioc_hits(tmp_path):
+    # "which hosts did the webshell's client reach within 30 minutes after the IOC hit"
+    log = tmp_path / "access.log"
+    lines = [
+        '203.0.113.7 - - [10/Oct/2024:13:55:36 +0200] "GET /shell.jsp HTTP/1.1" 200 12 "-" "curl/8.0"',
+        '203.0.113.7 - - [10/Oct/2024:14:10:00 +0200] "GET /admin HTTP/1.1" 200 12 "-" "curl/8.0"',
+        '203.0.113.7 - - [10/Oct/2024:15:00:00 +0200] "GET /later HTTP/1.1" 200 12 "-" "curl/8.0"',
+        '198.51.100.1 - - [10/Oct/2024:14:00:00 +0200] "GET / HTTP/1.1" 200 12 "-" "curl/8.0"',
+    ]
+    log.write_text("\n".join(lines) + "\n")
+    events = vl.read(log).events
+    hits = vl.IocSet(["203.0.113.7"]).match(events)
+    assert hits.height == 3
+    first = hits.sort("ts").head(1)
+    out = vl.window_join(first, events, on="src_ip", within="30m")
+    assert out["url"].to_list() == ["/shell.jsp", "/admin"]  # hits carry no url: no suffix

@@ -13,16 +13,19 @@ from __future__ import annotations
 from ._errors import ParseError, VeilleurError
 from ._read import Bundle, Report, formats, iter_batches, read, read_arrow
 from .correlate import beacons, count_window, sequence, window_join
+from .ioc import IocSet, first_last_seen
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Bundle",
+    "IocSet",
     "ParseError",
     "Report",
     "VeilleurError",
     "beacons",
     "count_window",
+    "first_last_seen",
     "formats",
     "iter_batches",
     "read",

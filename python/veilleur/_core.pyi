@@ -25,10 +25,21 @@ class RawStream:
     def summary(self) -> ArrowTable: ...
     def rejects(self) -> ArrowTable: ...
 
-def read(paths: list[str], format: str | None = None, strict: bool = False, chunk_bytes: int | None = None) -> RawBundle: ...
+def read(
+    paths: list[str],
+    format: str | None = None,
+    overrides: list[tuple[str, str]] = ...,
+    tz: str | None = None,
+    year: int | None = None,
+    strict: bool = False,
+    chunk_bytes: int | None = None,
+) -> RawBundle: ...
 def stream(
     paths: list[str],
     format: str | None = None,
+    overrides: list[tuple[str, str]] = ...,
+    tz: str | None = None,
+    year: int | None = None,
     strict: bool = False,
     events: bool = False,
     chunk_bytes: int | None = None,
@@ -36,6 +47,30 @@ def stream(
 def formats() -> list[str]: ...
 def events_schema() -> ArrowTable: ...
 
+# ---------------------------------------------------------------------------------------------
+# IOC matching (rust/veilleur-py/src/ioc.rs); the documented API is veilleur.IocSet.
+
+def normalize_ioc(kind_name: str, value: str) -> tuple[str, str]:
+    """Normalise ``value`` as an indicator of ``kind_name``; returns ``(kind, value)`` (an IP
+    written with ``/len`` becomes a cidr). Raises ValueError with the reason if invalid."""
+    ...
+
+def guess_ioc_kind(value: str) -> str:
+    """The kind a bare value looks like (see ``IocSet``)."""
+    ...
+
+def refang(value: str) -> str:
+    """Undo defanging: ``hxxp``, ``[.]``, ``(.)``, ``[:]``, ``[@]``, ..."""
+    ...
+
+class RawIocMatcher:
+    """Normalised indicators compiled into matchers; ids are positions in the lists."""
+    def __init__(self, kinds: list[str], values: list[str]) -> None: ...
+    def __len__(self) -> int: ...
+    def match_table(self, table: Any, columns: list[tuple[str, str, str | None]]) -> ArrowTable:
+        """Hits (row u64, column, ioc u32, value, matched) of ``table`` on ``columns``, a list
+        of ``(column, role, unless)``; the GIL is released while matching."""
+        ...
 # --- correlation (veilleur_core::correlate); times and windows in microseconds ---------------
 
 def parse_duration(text: str) -> int: ...

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Literal, Union
 
 import polars as pl
@@ -16,6 +16,7 @@ from . import _core
 PathLike = Union[str, "os.PathLike[str]"]
 Paths = Union[PathLike, Iterable[PathLike]]
 Schema = Literal["native", "events"]
+FormatArg = Union[str, Mapping[str, str], None]
 
 __all__ = ["Bundle", "Report", "read", "read_arrow", "iter_batches", "formats"]
 
@@ -30,10 +31,26 @@ def _paths(paths: Paths) -> list[str]:
 
 
 def _check_tz(tz: str | None) -> None:
-    # Every format read so far carries its own UTC offset on each line; `tz` is for formats
-    # written in local time without one (mailbox.log, syslog), which pass it to the engine.
     if tz is not None and not isinstance(tz, str):
         raise TypeError("tz must be an IANA zone name such as 'Europe/Paris'")
+
+
+def _format_args(format: FormatArg) -> tuple[str | None, list[tuple[str, str]]]:
+    """``format`` is one id for every file, or ``{glob: id}`` tried in order on each file's
+    path and name (files matching no pattern are detected)."""
+    if format is None or isinstance(format, str):
+        return format, []
+    if isinstance(format, Mapping):
+        return None, [(str(k), str(v)) for k, v in format.items()]
+    raise TypeError("format must be a format id, a {glob: format id} mapping, or None")
+
+
+def _engine_args(paths: Paths, format: FormatArg, tz: str | None, year: int | None, strict: bool, chunk_bytes: int | None) -> dict:
+    _check_tz(tz)
+    fmt, overrides = _format_args(format)
+    return dict(
+        paths=_paths(paths), format=fmt, overrides=overrides, tz=tz, year=year, strict=strict, chunk_bytes=chunk_bytes
+    )
 
 
 def _polars(obj: object) -> pl.DataFrame:
@@ -46,6 +63,11 @@ def _warn_about(summary: pl.DataFrame) -> None:
     for row in bad.iter_rows(named=True):
         why = row["error"] or "no known format recognised; its lines are in rejects"
         warnings.warn(f"veilleur: {row['path']}: {row['status']}: {why}", stacklevel=3)
+    for row in summary.filter(pl.col("tz_assumed")).iter_rows(named=True):
+        warnings.warn(
+            f"veilleur: {row['path']}: {row['format']} writes local time without an offset and no tz= was given: read as UTC",
+            stacklevel=3,
+        )
 
 
 def formats() -> list[str]:
@@ -69,8 +91,9 @@ class Bundle:
 
     @property
     def formats(self) -> list[str]:
-        """Format ids with at least one row, sorted."""
-        return list(self._raw.formats())
+        """Format ids of the files read (detected, given or overridden), sorted; a format whose
+        lines were all rejected is listed, with an empty table."""
+        return sorted(self._raw.formats())
 
     def __getitem__(self, format: str) -> pl.DataFrame:
         """The typed table of one format, e.g. ``bundle["zimbra_access"]``."""
@@ -102,9 +125,13 @@ class Bundle:
 
     @property
     def summary(self) -> pl.DataFrame:
-        """One row per file: path, format, compression, sha256, bytes, decompressed_bytes, lines,
-        rows, rejected, status (ok, truncated, error, empty, unrecognised), error.
-        Per file, ``lines == rows + rejected``."""
+        """One row per file: path, format, compression, sha256 (of the bytes on disk), bytes,
+        decompressed_bytes, lines, rows, rejected, folded (continuation lines folded into the
+        record above), status (ok, truncated, error, empty, unrecognised), error,
+        format_source (given, override, detected), confidence (share of sampled lines the
+        detected format read), tz (zone used for local-time formats), tz_assumed,
+        ambiguous_times, nonexistent_times, year, year_source.
+        Per file, ``lines == rows + rejected + folded``."""
         if self._summary is None:
             self._summary = _polars(self._raw.summary())
         return self._summary
@@ -128,8 +155,9 @@ class Bundle:
 def read(
     paths: Paths,
     *,
-    format: str | None = None,
+    format: FormatArg = None,
     tz: str | None = None,
+    year: int | None = None,
     strict: bool = False,
     chunk_bytes: int | None = None,
 ) -> Bundle:
@@ -138,9 +166,18 @@ def read(
     Args:
         paths: a file, a folder (read recursively), a glob, or a list of them. Plain, gzip
             (multi-member) and zstd files are recognised by their magic bytes.
-        format: force one format id (see :func:`formats`) instead of detecting it per file.
-        tz: IANA zone for formats written in local time without an offset. The web access
-            formats carry an offset on every line, which is always used.
+        format: force one format id (see :func:`formats`) for every file, or give
+            ``{glob: format id}`` to decide per file (patterns are tried in order on each
+            file's path and on its name; other files are detected from their first 64 KiB).
+        tz: IANA zone (``"Europe/Paris"``) of formats written in local time without an offset
+            (mailbox.log, audit.log, syslog, nginx error log). DST-correct: an ambiguous time
+            is read as its first occurrence, a non-existent one with the offset before the
+            gap; both are counted in the summary. Without ``tz`` such files are read as UTC,
+            marked ``tz_assumed`` in the summary, and named in a warning. Formats that write
+            an offset on every line (access logs) always use it.
+        year: year of formats that omit it (RFC 3164 syslog); otherwise inferred per file
+            from its modification time, with December → January roll-over, and reported in
+            the summary (``year``, ``year_source``).
         strict: raise :class:`veilleur.ParseError` (``path:line: reason``) at the first
             rejected line, and an ``OSError`` for an unreadable or truncated file.
         chunk_bytes: size of the unit of parallel work (default 4 MiB).
@@ -148,8 +185,7 @@ def read(
     Raises:
         FileNotFoundError: a named path does not exist or a glob matches nothing.
     """
-    _check_tz(tz)
-    raw = _core.read(_paths(paths), format=format, strict=strict, chunk_bytes=chunk_bytes)
+    raw = _core.read(**_engine_args(paths, format, tz, year, strict, chunk_bytes))
     bundle = Bundle(raw)
     _warn_about(bundle.summary)
     return bundle
@@ -158,8 +194,9 @@ def read(
 def read_arrow(
     paths: Paths,
     *,
-    format: str | None = None,
+    format: FormatArg = None,
     tz: str | None = None,
+    year: int | None = None,
     strict: bool = False,
     schema: Schema = "native",
     chunk_bytes: int | None = None,
@@ -175,10 +212,9 @@ def read_arrow(
         ValueError: ``schema="native"`` and the inputs hold several formats, or none recognised.
         veilleur.ParseError: ``strict=True`` and a line was rejected.
     """
-    _check_tz(tz)
     if schema not in ("native", "events"):
         raise ValueError("schema must be 'native' or 'events'")
-    raw = _core.read(_paths(paths), format=format, strict=strict, chunk_bytes=chunk_bytes)
+    raw = _core.read(**_engine_args(paths, format, tz, year, strict, chunk_bytes))
     if schema == "events":
         return pa.table(raw.events())
     found = raw.formats()
@@ -217,8 +253,9 @@ class Report:
 def iter_batches(
     paths: Paths,
     *,
-    format: str | None = None,
+    format: FormatArg = None,
     tz: str | None = None,
+    year: int | None = None,
     strict: bool = False,
     schema: Schema = "native",
     report: Report | None = None,
@@ -232,12 +269,9 @@ def iter_batches(
     With ``strict=True`` the first rejected line ends the stream with ``pyarrow.ArrowInvalid``
     (a ``ValueError``) whose message reads ``path:line: reason``.
     """
-    _check_tz(tz)
     if schema not in ("native", "events"):
         raise ValueError("schema must be 'native' or 'events'")
-    raw = _core.stream(
-        _paths(paths), format=format, strict=strict, events=(schema == "events"), chunk_bytes=chunk_bytes
-    )
+    raw = _core.stream(**_engine_args(paths, format, tz, year, strict, chunk_bytes), events=(schema == "events"))
     if report is not None:
         report._attach(raw)
     return pa.RecordBatchReader.from_stream(raw)

@@ -22,9 +22,12 @@ def _cmd_read(args: argparse.Namespace) -> int:
         bundle = read(args.paths, format=args.format, tz=args.tz, strict=args.strict)
     s = bundle.summary
     with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=args.width, tbl_width_chars=240, tbl_hide_dataframe_shape=True):
-        print(f"== {s.height} files, {int(s['lines'].sum())} lines: {int(s['rows'].sum())} rows, {int(s['rejected'].sum())} rejected")
+        print(
+            f"== {s.height} files, {int(s['lines'].sum())} lines: {int(s['rows'].sum())} rows, "
+            f"{int(s['rejected'].sum())} rejected, {int(s['folded'].sum())} folded into multi-line records"
+        )
         print(s.with_columns(pl.col("sha256").str.slice(0, 16) + "…").select(
-            "path", "format", "compression", "sha256", "bytes", "lines", "rows", "rejected", "status", "error"
+            "path", "format", "compression", "sha256", "bytes", "lines", "rows", "rejected", "folded", "tz", "status", "error"
         ))
         if bundle.rejects.height:
             print(f"\n== rejects ({bundle.rejects.height})")
@@ -32,7 +35,11 @@ def _cmd_read(args: argparse.Namespace) -> int:
         for fmt in bundle.formats:
             t = bundle[fmt]
             print(f"\n== {fmt}: {t.height} rows (first {min(args.rows, t.height)})")
-            cols = [c for c in ("line", "ts", "client_ip", "method", "url", "status", "bytes", "user_agent") if c in t.columns]
+            cols = [
+                c
+                for c in ("line", "ts", "host", "level", "client_ip", "method", "url", "status", "bytes", "user", "action", "category", "message")
+                if c in t.columns
+            ]
             print(t.select(cols).head(args.rows))
     return 0
 

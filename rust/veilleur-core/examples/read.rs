@@ -8,7 +8,8 @@ use veilleur_core::{pipeline::Plan, ReadOptions, Scan};
 fn main() {
     let inputs: Vec<String> = std::env::args().skip(1).collect();
     let t = Instant::now();
-    let plan = match Plan::new(&inputs, None) {
+    let opts = ReadOptions::default();
+    let plan = match Plan::new(&inputs, &opts) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("{e}");
@@ -16,7 +17,7 @@ fn main() {
         }
     };
     let mut rows = 0usize;
-    let mut scan = Scan::start(plan, ReadOptions::default());
+    let mut scan = Scan::start(plan, opts);
     for out in scan.by_ref() {
         match out {
             Ok(o) => rows += o.batch.num_rows(),

@@ -27,6 +27,7 @@ pub struct Chunker<R> {
     index: usize,
     eof: bool,
     error: Option<io::Error>,
+    record_start: Option<fn(&[u8]) -> bool>,
 }
 
 /// How much of an over-long line is kept as the sample for its reject.
@@ -43,7 +44,15 @@ impl<R: Read> Chunker<R> {
             index: 0,
             eof: false,
             error: None,
+            record_start: None,
         }
+    }
+
+    /// Cut chunks only before a line that starts a record (multi-line formats), so that no
+    /// record is split between two chunks unless it is longer than the line limit.
+    pub fn with_record_start(mut self, pred: fn(&[u8]) -> bool) -> Self {
+        self.record_start = Some(pred);
+        self
     }
 
     /// The read error that ended the stream early, if any (e.g. a truncated gzip).
@@ -114,6 +123,9 @@ impl<R: Read> Iterator for Chunker<R> {
     type Item = Chunk;
 
     fn next(&mut self) -> Option<Chunk> {
+        if let Some(pred) = self.record_start {
+            return self.next_records(pred);
+        }
         let mut buf = Vec::with_capacity(self.target + self.target.min(1 << 16) + self.carry.len());
         buf.append(&mut self.carry);
         let mut scanned = 0; // bytes of buf already searched for a newline
@@ -146,6 +158,68 @@ impl<R: Read> Iterator for Chunker<R> {
                     return Some(self.emit(sample, Some(len), len + u64::from(newline)));
                 }
                 None => {}
+            }
+        }
+    }
+}
+
+impl<R: Read> Chunker<R> {
+    /// `next` for multi-line formats: the cut goes before the last line that starts a record.
+    /// Line starts are examined once each, in order, so the work stays linear.
+    fn next_records(&mut self, pred: fn(&[u8]) -> bool) -> Option<Chunk> {
+        use crate::formats::RECORD_START_PEEK;
+        let mut buf = Vec::with_capacity(self.target + self.target.min(1 << 16) + self.carry.len());
+        buf.append(&mut self.carry);
+        let mut pos = 0; // next byte to search for a newline
+        let mut last_start: Option<usize> = None; // start (> 0) of the last record-start line seen
+        let mut last_newline: Option<usize> = None;
+        loop {
+            let want = self.target.saturating_sub(buf.len()).max(self.target.min(1 << 16));
+            let got = self.fill(&mut buf, want);
+            // examine the line after each newline, once enough of it is here to decide
+            while let Some(k) = memchr::memchr(b'\n', &buf[pos..]) {
+                let c = pos + k + 1;
+                let rest = &buf[c..];
+                let line_end = memchr::memchr(b'\n', &rest[..rest.len().min(RECORD_START_PEEK + 1)]);
+                if line_end.is_none() && rest.len() < RECORD_START_PEEK + 1 && got > 0 {
+                    break; // not enough of the line yet: look again after the next read
+                }
+                last_newline = Some(c);
+                let mut peek = &rest[..line_end.unwrap_or(rest.len().min(RECORD_START_PEEK))];
+                if peek.last() == Some(&b'\r') {
+                    peek = &peek[..peek.len() - 1];
+                }
+                if !peek.is_empty() && pred(&peek[..peek.len().min(RECORD_START_PEEK)]) {
+                    last_start = Some(c);
+                }
+                pos = c;
+            }
+            if got == 0 {
+                if buf.is_empty() {
+                    return None;
+                }
+                let n = buf.len() as u64;
+                return Some(self.emit(buf, None, n));
+            }
+            if buf.len() >= self.target {
+                if let Some(c) = last_start {
+                    self.carry = buf[c..].to_vec();
+                    buf.truncate(c);
+                    let n = buf.len() as u64;
+                    return Some(self.emit(buf, None, n));
+                }
+            }
+            if buf.len() > self.max_line {
+                // one record longer than the limit: cut at a line boundary anyway (the lines
+                // after the cut become rejects), or skip an over-long line
+                if let Some(c) = last_newline {
+                    self.carry = buf[c..].to_vec();
+                    buf.truncate(c);
+                    let n = buf.len() as u64;
+                    return Some(self.emit(buf, None, n));
+                }
+                let (sample, len, newline) = self.skip_long_line(buf);
+                return Some(self.emit(sample, Some(len), len + u64::from(newline)));
             }
         }
     }
@@ -231,6 +305,27 @@ mod tests {
         assert_eq!(long[0].offset, 3);
         let after = cs.iter().find(|c| c.data.starts_with(b"after")).unwrap();
         assert_eq!(after.offset, 3 + 3_000_000 + 1);
+    }
+
+    #[test]
+    fn record_chunks_never_split_a_record() {
+        // records start with "R"; continuation lines with a space
+        let mut input = Vec::new();
+        for i in 0..300 {
+            input.extend_from_slice(format!("R{i} head\n").as_bytes());
+            for j in 0..(i % 7) {
+                input.extend_from_slice(format!(" at frame {j}\n").as_bytes());
+            }
+        }
+        let cs: Vec<Chunk> = Chunker::new(&input[..], 200, 1 << 20).with_record_start(|l| l.first() == Some(&b'R')).collect();
+        assert!(cs.len() > 10);
+        let mut joined = Vec::new();
+        for c in &cs {
+            assert_eq!(c.data[0], b'R', "chunk {} starts inside a record", c.index);
+            assert_eq!(c.offset as usize, joined.len());
+            joined.extend_from_slice(&c.data);
+        }
+        assert_eq!(joined, input);
     }
 
     #[test]

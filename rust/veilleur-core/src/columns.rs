@@ -46,7 +46,7 @@ impl StrCol {
     }
 
     /// Append `bytes`, which must be valid UTF-8 and live at `offset` in `block`.
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, bytes: &[u8], block: Block, offset: usize) {
         self.views.push(make_view(bytes, block as u32, offset as u32));
         self.nulls.append_non_null();
@@ -58,7 +58,7 @@ impl StrCol {
         self.nulls.append_null();
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn push_opt(&mut self, v: Option<(&[u8], Block, usize)>) {
         match v {
             Some((b, blk, off)) => self.push(b, blk, off),

@@ -152,47 +152,218 @@ fn col<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a ArrayRef, ArrowErro
     batch.column_by_name(name).ok_or_else(|| ArrowError::SchemaError(format!("no column {name}")))
 }
 
-/// Map one batch of a format's table into the events schema.
-pub fn to_events(format: FormatId, batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
-    let schema = schema();
-    let n = batch.num_rows();
-    let null = |event_col: &str| -> ArrayRef {
-        let dt = schema.field_with_name(event_col).map(|f| f.data_type().clone()).unwrap_or(DataType::Utf8View);
-        new_null_array(&dt, n)
-    };
-    // the format's column `name` as the events column `event_col` (null where it has none)
-    let get = |name: &str, event_col: &str| -> ArrayRef {
-        batch.column_by_name(name).cloned().unwrap_or_else(|| null(event_col))
-    };
+/// How one format's table maps into the events schema: for each events column, the
+/// format's column of the same meaning (same Arrow type), or an array computed here. Events
+/// columns left out are null; provenance (`file`, `line`, `offset`) and `ts` are taken as is.
+pub struct Mapping<'a> {
+    batch: &'a RecordBatch,
+    columns: Vec<(&'static str, ArrayRef)>,
+}
+
+impl<'a> Mapping<'a> {
+    pub fn new(batch: &'a RecordBatch) -> Self {
+        Mapping { batch, columns: Vec::new() }
+    }
+
+    /// Events column `event_col` is the format's column `name` (if the table has it).
+    pub fn take(mut self, event_col: &'static str, name: &str) -> Self {
+        if let Some(a) = self.batch.column_by_name(name) {
+            self.columns.push((event_col, a.clone()));
+        }
+        self
+    }
+
+    /// Events column `event_col` is a computed array.
+    pub fn set(mut self, event_col: &'static str, array: ArrayRef) -> Self {
+        self.columns.push((event_col, array));
+        self
+    }
+
+    /// The events batch, `source` filled with the format id.
+    pub fn build(self, format: FormatId) -> Result<RecordBatch, ArrowError> {
+        let schema = schema();
+        let n = self.batch.num_rows();
+        let mut out = Vec::with_capacity(schema.fields().len());
+        for f in schema.fields() {
+            let name = f.name().as_str();
+            let a = if name == "source" {
+                constant_dict(format.as_str(), n)
+            } else if let Some((_, a)) = self.columns.iter().rev().find(|(c, _)| *c == name) {
+                a.clone()
+            } else if matches!(name, "file" | "line" | "offset" | "ts") {
+                col(self.batch, name)?.clone()
+            } else {
+                new_null_array(f.data_type(), n)
+            };
+            out.push(a);
+        }
+        RecordBatch::try_new(schema, out)
+    }
+}
+
+/// The access-log formats: the client is the source; the response size is `bytes_in`.
+fn access_events(format: FormatId, batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
     let domain = {
         let url = col(batch, "url")?.as_string_view();
         let server = batch.column_by_name("server").map(|a| a.as_string_view());
         domain_column(url, server)
     };
-    let columns: Vec<ArrayRef> = vec![
-        get("file", "file"),
-        get("line", "line"),
-        get("offset", "offset"),
-        get("ts", "ts"),
-        constant_dict(format.as_str(), n),
-        null("host"),
-        get("client_ip", "src_ip"),
-        get("client_port", "src_port"),
-        null("dst_ip"),
-        null("dst_port"),
-        null("proto"),
-        get("user", "user"),
-        null("action"),
-        get("method", "http_method"),
-        get("url", "url"),
-        domain,
-        get("status", "http_status"),
-        get("bytes", "bytes_in"),
-        null("bytes_out"),
-        get("user_agent", "user_agent"),
-        message_column(batch)?,
-    ];
-    RecordBatch::try_new(schema, columns)
+    Mapping::new(batch)
+        .take("src_ip", "client_ip")
+        .take("src_port", "client_port")
+        .take("user", "user")
+        .take("http_method", "method")
+        .take("url", "url")
+        .set("domain", domain)
+        .take("http_status", "status")
+        .take("bytes_in", "bytes")
+        .take("user_agent", "user_agent")
+        .set("message", message_column(batch)?)
+        .build(format)
+}
+
+/// The first non-null of two string columns, row by row. Without a copy when both point into
+/// the same buffers (columns of one format's batch do).
+pub fn coalesce(a: &StringViewArray, b: &StringViewArray) -> ArrayRef {
+    let same = a.data_buffers().len() == b.data_buffers().len()
+        && a.data_buffers().iter().zip(b.data_buffers().iter()).all(|(x, y)| x.as_ptr() == y.as_ptr() && x.len() == y.len());
+    if !same {
+        let mut out = StringViewBuilder::with_capacity(a.len());
+        for i in 0..a.len() {
+            match (a.is_valid(i), b.is_valid(i)) {
+                (true, _) => out.append_value(a.value(i)),
+                (false, true) => out.append_value(b.value(i)),
+                _ => out.append_null(),
+            }
+        }
+        return Arc::new(out.finish());
+    }
+    let mut views = Vec::with_capacity(a.len());
+    let mut nulls = arrow_buffer::NullBufferBuilder::new(a.len());
+    for i in 0..a.len() {
+        if a.is_valid(i) {
+            views.push(a.views()[i]);
+            nulls.append_non_null();
+        } else if b.is_valid(i) {
+            views.push(b.views()[i]);
+            nulls.append_non_null();
+        } else {
+            views.push(0);
+            nulls.append_null();
+        }
+    }
+    // SAFETY: every view is taken whole from `a` or `b`, whose buffers are the same.
+    Arc::new(unsafe { StringViewArray::new_unchecked(ScalarBuffer::from(views), Arc::from(a.data_buffers().to_vec()), nulls.finish()) })
+}
+
+/// The first line of each string (multi-line messages), as views into the same buffers.
+pub fn first_line(a: &StringViewArray) -> ArrayRef {
+    let mut views = Vec::with_capacity(a.len());
+    for i in 0..a.len() {
+        let v = a.value(i);
+        let end = v.find('\n').unwrap_or(v.len());
+        let end = if v[..end].ends_with('\r') { end - 1 } else { end };
+        views.push(if a.is_valid(i) { sub_view(a, i, 0, end) } else { 0 });
+    }
+    // SAFETY: each view is a prefix of a valid string ending before an ASCII byte.
+    Arc::new(unsafe { StringViewArray::new_unchecked(ScalarBuffer::from(views), Arc::from(a.data_buffers().to_vec()), a.nulls().cloned()) })
+}
+
+/// The log4j formats: the client is `oip` (else `ip`); the user is the authenticated account.
+fn log4j_events(format: FormatId, batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+    let message = first_line(col(batch, "message")?.as_string_view());
+    let m = Mapping::new(batch)
+        .take("src_ip", "client_ip")
+        .take("src_port", "oport")
+        .take("dst_port", "port")
+        .take("url", "thread_url")
+        .take("user_agent", "ua")
+        .set("message", message);
+    let m = if format == FormatId::ZimbraAudit {
+        m.take("user", "account").take("action", "action")
+    } else {
+        let user = coalesce(col(batch, "aname")?.as_string_view(), col(batch, "name")?.as_string_view());
+        m.set("user", user)
+    };
+    m.build(format)
+}
+
+/// syslog: the writing host, the remote client of Postfix/amavis/sshd lines as the source,
+/// the login (sasl_username, sshd or saslauthd account) and its outcome.
+fn syslog_events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+    Mapping::new(batch)
+        .take("host", "host")
+        .take("src_ip", "client_ip")
+        .take("user", "user")
+        .take("action", "action")
+        .take("message", "message")
+        .build(FormatId::Syslog)
+}
+
+/// nginx error log: the client is the source; the request's method and URL; the Host header
+/// (or the server name) as the domain; the mail proxy's login as the user.
+fn nginx_error_events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+    let host = col(batch, "host")?.as_string_view();
+    let server = col(batch, "server")?.as_string_view();
+    let domain = coalesce_hosts(host, server);
+    Mapping::new(batch)
+        .take("src_ip", "client_ip")
+        .take("user", "login")
+        .take("http_method", "method")
+        .take("url", "url")
+        .set("domain", domain)
+        .take("message", "message")
+        .build(FormatId::NginxError)
+}
+
+/// Per row: `host` if set, else `server` without its port (`0.0.0.0:993` and empty: null).
+fn coalesce_hosts(host: &StringViewArray, server: &StringViewArray) -> ArrayRef {
+    let mut b = StringViewBuilder::with_capacity(host.len());
+    for i in 0..host.len() {
+        if host.is_valid(i) && !host.value(i).is_empty() {
+            b.append_value(host.value(i));
+        } else if let Some((s, e)) = (server.is_valid(i)).then(|| server_host(server.value(i))).flatten() {
+            let v = &server.value(i)[s..e];
+            if v.is_empty() || v == "0.0.0.0" || v == "_" {
+                b.append_null();
+            } else {
+                b.append_value(v);
+            }
+        } else {
+            b.append_null();
+        }
+    }
+    Arc::new(b.finish())
+}
+
+/// zmmailboxd.out: only the time and the message (`LEVEL logger: message`).
+fn zmmailboxd_out_events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+    let level = col(batch, "level")?.as_string_view();
+    let logger = col(batch, "logger")?.as_string_view();
+    let message = col(batch, "message")?.as_string_view();
+    let mut b = StringViewBuilder::with_capacity(batch.num_rows());
+    let mut s = String::new();
+    for i in 0..batch.num_rows() {
+        s.clear();
+        s.push_str(level.value(i));
+        s.push(' ');
+        s.push_str(logger.value(i));
+        s.push_str(": ");
+        s.push_str(message.value(i));
+        b.append_value(&s);
+    }
+    Mapping::new(batch).set("message", Arc::new(b.finish())).build(FormatId::ZmmailboxdOut)
+}
+
+/// Map one batch of a format's table into the events schema.
+pub fn to_events(format: FormatId, batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+    match format {
+        FormatId::Common | FormatId::Combined | FormatId::ZimbraAccess | FormatId::ZimbraNginx => access_events(format, batch),
+        FormatId::ZimbraMailbox | FormatId::ZimbraAudit => log4j_events(format, batch),
+        FormatId::Syslog => syslog_events(batch),
+        FormatId::NginxError => nginx_error_events(batch),
+        FormatId::ZmmailboxdOut => zmmailboxd_out_events(batch),
+    }
 }
 
 #[cfg(test)]

@@ -13,10 +13,12 @@ pub mod error;
 pub mod events;
 pub mod formats;
 pub mod input;
+pub mod ioc;
 pub mod ip;
 pub mod pipeline;
 pub mod report;
 pub mod time;
+pub mod year;
 
 pub use error::{Error, Result};
 pub use formats::FormatId;

@@ -17,7 +17,8 @@ use rayon::prelude::*;
 use crate::chunk::Chunker;
 use crate::error::{Error, Result};
 use crate::events::constant_dict;
-use crate::formats::{self, FormatId, ParsedChunk};
+use crate::formats::{self, FormatId, ParseCtx, ParsedChunk};
+use crate::year::{self, YearTracker};
 use crate::input::{self, Compression, Source};
 use crate::report::{FileSummary, RejectRow, Report, Status};
 
@@ -26,6 +27,12 @@ use crate::report::{FileSummary, RejectRow, Report, Status};
 pub struct ReadOptions {
     /// Force one format for every file instead of detecting it per file.
     pub format: Option<FormatId>,
+    /// Per-file formats: the first pattern matching a file's path or name decides its format.
+    pub overrides: Vec<(glob::Pattern, FormatId)>,
+    /// The zone of formats written in local time without an offset (UTC if `None`).
+    pub tz: Option<chrono_tz::Tz>,
+    /// The year of formats that omit it (inferred per file if `None`).
+    pub year: Option<i32>,
     /// Stop at the first rejected line or unreadable file with an error.
     pub strict: bool,
     /// Target size of a chunk of decompressed input (the unit of parallel work and of a batch).
@@ -36,12 +43,55 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { format: None, strict: false, chunk_bytes: 4 << 20, max_line: 64 << 20 }
+        ReadOptions {
+            format: None,
+            overrides: Vec::new(),
+            tz: None,
+            year: None,
+            strict: false,
+            chunk_bytes: 4 << 20,
+            max_line: 64 << 20,
+        }
     }
 }
 
 /// Bytes read from the start of each file to recognise its format.
 const SNIFF_BYTES: usize = 64 * 1024;
+/// ... or, when those hold fewer than two whole lines (a huge first request), this much.
+const SNIFF_BYTES_LONG_LINES: usize = 1 << 20;
+
+/// The first bytes of a file for detection, and whether they stop before its end.
+fn sniff(path: &std::path::Path) -> io::Result<(Vec<u8>, bool)> {
+    let (head, _) = input::read_head(path, SNIFF_BYTES)?;
+    if head.len() == SNIFF_BYTES && memchr::memchr_iter(b'\n', &head).count() < 2 {
+        let (head, _) = input::read_head(path, SNIFF_BYTES_LONG_LINES)?;
+        let truncated = head.len() == SNIFF_BYTES_LONG_LINES;
+        return Ok((head, truncated));
+    }
+    let truncated = head.len() == SNIFF_BYTES;
+    Ok((head, truncated))
+}
+
+/// How a file's format was decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormatSource {
+    /// `format=` for every file.
+    Given,
+    /// A per-file pattern.
+    Override,
+    /// Recognised from the file's first bytes.
+    Detected,
+}
+
+impl FormatSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FormatSource::Given => "given",
+            FormatSource::Override => "override",
+            FormatSource::Detected => "detected",
+        }
+    }
+}
 
 /// One input file and what is known of it before reading.
 #[derive(Debug, Clone)]
@@ -49,6 +99,11 @@ pub struct FileInfo {
     pub path: PathBuf,
     pub display: String,
     pub format: Option<FormatId>,
+    pub format_source: FormatSource,
+    /// Share of the sampled lines the chosen format read (detection only).
+    pub confidence: Option<f64>,
+    /// Why no format was recognised, when none was.
+    pub unrecognised: Option<String>,
 }
 
 /// The files of a read, resolved and with their formats recognised.
@@ -58,18 +113,45 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Resolve inputs and recognise each file's format (in parallel) from its first bytes.
-    pub fn new(inputs: &[String], format: Option<FormatId>) -> Result<Plan> {
+    /// Resolve inputs and decide each file's format: `format` for all, else the first matching
+    /// override, else detection (in parallel) from the file's first 64 KiB.
+    pub fn new(inputs: &[String], opts: &ReadOptions) -> Result<Plan> {
         let paths = input::resolve(inputs)?;
         let files = paths
             .into_par_iter()
             .map(|path| {
-                let format = format.or_else(|| {
-                    input::read_head(&path, SNIFF_BYTES)
-                        .ok()
-                        .and_then(|(head, _)| formats::detect(&head, head.len() == SNIFF_BYTES))
+                let display = path.display().to_string();
+                let overridden = opts.overrides.iter().find_map(|(pat, f)| {
+                    let by_name = path.file_name().is_some_and(|n| pat.matches(&n.to_string_lossy()));
+                    (by_name || pat.matches(&display)).then_some(*f)
                 });
-                FileInfo { display: path.display().to_string(), path, format }
+                let mut info = FileInfo {
+                    path,
+                    display,
+                    format: None,
+                    format_source: FormatSource::Detected,
+                    confidence: None,
+                    unrecognised: None,
+                };
+                if let Some(f) = opts.format {
+                    info.format = Some(f);
+                    info.format_source = FormatSource::Given;
+                } else if let Some(f) = overridden {
+                    info.format = Some(f);
+                    info.format_source = FormatSource::Override;
+                } else {
+                    match sniff(&info.path) {
+                        Ok((head, truncated)) => match formats::detect(&head, truncated) {
+                            Ok((f, conf)) => {
+                                info.format = Some(f);
+                                info.confidence = Some(conf);
+                            }
+                            Err(why) => info.unrecognised = Some(why),
+                        },
+                        Err(e) => info.unrecognised = Some(format!("cannot read: {e}")),
+                    }
+                }
+                info
             })
             .collect();
         Ok(Plan { files })
@@ -110,6 +192,8 @@ struct SlotState {
     ready: BTreeMap<usize, Done>,
     in_flight: usize,
     end: Option<ReadEnd>,
+    /// The base year used for a yearless format, and how it was decided.
+    year: Option<(i32, String)>,
 }
 
 #[derive(Default)]
@@ -144,6 +228,12 @@ pub struct Scan {
     lines: u64,
     rows: u64,
     rejected: u64,
+    folded: u64,
+    ambiguous: u64,
+    nonexistent: u64,
+    local_times: u64,
+    yearless_times: u64,
+    year: Option<(i32, String)>,
     failed: Option<String>,
     finished: bool,
 }
@@ -181,6 +271,12 @@ impl Scan {
             lines: 0,
             rows: 0,
             rejected: 0,
+            folded: 0,
+            ambiguous: 0,
+            nonexistent: 0,
+            local_times: 0,
+            yearless_times: 0,
+            year: None,
             failed: None,
             finished: false,
         }
@@ -213,7 +309,7 @@ impl Scan {
         let mut status = match (&end.error, info.format) {
             (Some((_, true)), _) => Status::Truncated,
             (Some((_, false)), _) => Status::Error,
-            (None, _) if end.decompressed == 0 => Status::Empty,
+            (None, _) if end.decompressed == 0 && end.compression.is_some() => Status::Empty,
             (None, None) => Status::Unrecognised,
             (None, Some(_)) => Status::Ok,
         };
@@ -228,6 +324,16 @@ impl Scan {
             status = Status::Error;
             error = Some(msg);
         }
+        if status == Status::Unrecognised {
+            error = info.unrecognised.clone();
+        }
+        // zone and year are reported for the files that depended on them
+        let local = info.format.is_some_and(FormatId::local_time) && self.local_times > 0;
+        let tz = local.then(|| self.shared.opts.tz.map_or("UTC".to_string(), |z| z.name().to_string()));
+        let (year, year_source) = match self.year.take() {
+            Some((y, how)) if self.yearless_times > 0 => (Some(y), Some(how)),
+            _ => (None, None),
+        };
         let summary = FileSummary {
             path: info.display.clone(),
             format: info.format,
@@ -238,6 +344,15 @@ impl Scan {
             lines: self.lines,
             rows: self.rows,
             rejected: self.rejected,
+            folded: self.folded,
+            format_source: info.format_source.as_str(),
+            confidence: info.confidence,
+            tz,
+            tz_assumed: local && self.shared.opts.tz.is_none(),
+            ambiguous_times: self.ambiguous,
+            nonexistent_times: self.nonexistent,
+            year,
+            year_source,
             status,
             error: error.clone(),
         };
@@ -248,6 +363,11 @@ impl Scan {
         self.lines = 0;
         self.rows = 0;
         self.rejected = 0;
+        self.folded = 0;
+        self.ambiguous = 0;
+        self.nonexistent = 0;
+        self.local_times = 0;
+        self.yearless_times = 0;
         if self.shared.opts.strict && status != Status::Ok && status != Status::Empty {
             let source = match end.error {
                 Some((e, _)) => io::Error::new(e.kind(), error.unwrap_or_default()),
@@ -264,6 +384,11 @@ impl Scan {
         self.lines += parsed.n_lines;
         self.rows += parsed.rows() as u64;
         self.rejected += parsed.rejects.len() as u64;
+        self.folded += parsed.folded;
+        self.ambiguous += parsed.ambiguous_times;
+        self.nonexistent += parsed.nonexistent_times;
+        self.local_times += parsed.local_times;
+        self.yearless_times += parsed.yearless_times;
         let file = self.cur;
         if let Some(first) = parsed.rejects.first() {
             if self.shared.opts.strict {
@@ -313,6 +438,9 @@ impl Iterator for Scan {
             let shared = self.shared.clone();
             let slot = &shared.slots[self.cur];
             let mut st = slot.lock();
+            if self.year.is_none() {
+                self.year = st.year.clone();
+            }
             let got = loop {
                 if let Some(done) = st.ready.remove(&self.next_chunk) {
                     st.in_flight -= 1;
@@ -386,10 +514,27 @@ fn read_file(sh: &Arc<Shared>, i: usize) {
     };
     let compression = src.compression();
     let mut chunker = Chunker::new(src, sh.opts.chunk_bytes, sh.opts.max_line);
+    if let Some(pred) = info.format.and_then(FormatId::record_start) {
+        chunker = chunker.with_record_start(pred);
+    }
+    let line_month = info.format.and_then(FormatId::line_month);
+    let mut years: Option<YearTracker> = None;
+    let mut year_source: Option<String> = None;
     let mut chunks = 0;
     for chunk in chunker.by_ref() {
         if sh.cancel.load(Ordering::SeqCst) {
             break;
+        }
+        let mut ctx = ParseCtx { tz: sh.opts.tz, year: None };
+        if let Some(month) = line_month {
+            let (first, last) = chunk_months(&chunk.data, month);
+            let tracker = years.get_or_insert_with(|| {
+                let mtime = std::fs::metadata(&info.path).and_then(|m| m.modified()).ok();
+                let (base, how) = year::base_year(sh.opts.year, first, mtime);
+                year_source = Some(how);
+                YearTracker::new(base)
+            });
+            ctx.year = Some(tracker.chunk(first, last));
         }
         {
             let mut st = slot.lock();
@@ -397,6 +542,9 @@ fn read_file(sh: &Arc<Shared>, i: usize) {
                 st = slot.cv.wait(st).unwrap_or_else(|p| p.into_inner());
             }
             st.in_flight += 1;
+            if st.year.is_none() {
+                st.year = ctx.year.map(|y| (y, year_source.clone().unwrap_or_default()));
+            }
         }
         chunks += 1;
         let sh2 = sh.clone();
@@ -404,7 +552,7 @@ fn read_file(sh: &Arc<Shared>, i: usize) {
         rayon::spawn(move || {
             let (index, offset) = (chunk.index, chunk.offset);
             let parsed = catch_unwind(AssertUnwindSafe(|| match format {
-                Some(f) => f.parse_chunk(chunk),
+                Some(f) => f.parse_chunk(chunk, &ctx),
                 None => formats::reject_all(chunk, "format not recognised"),
             }))
             .map(|p| (p, offset))
@@ -429,6 +577,27 @@ fn read_file(sh: &Arc<Shared>, i: usize) {
     finish(ReadEnd { chunks, compression: Some(compression), sha256, raw_bytes, decompressed, error });
 }
 
+/// The months of the first and last dated lines of a chunk (for year tracking).
+fn chunk_months(data: &[u8], month: fn(&[u8]) -> Option<u32>) -> (Option<u32>, Option<u32>) {
+    const LOOK: usize = 16; // lines looked at from each end
+    let first = crate::chunk::lines(data).take(LOOK).find_map(|(s, e)| month(&data[s..e]));
+    let mut last = None;
+    let mut end = data.len();
+    for _ in 0..LOOK {
+        let body = if end > 0 && data[end - 1] == b'\n' { &data[..end - 1] } else { &data[..end] };
+        let start = memchr::memrchr(b'\n', body).map_or(0, |p| p + 1);
+        if let Some(m) = month(&body[start..]) {
+            last = Some(m);
+            break;
+        }
+        if start == 0 {
+            break;
+        }
+        end = start;
+    }
+    (first, last)
+}
+
 /// Everything a read gives when materialised.
 pub struct ReadResult {
     pub plan: Plan,
@@ -439,7 +608,7 @@ pub struct ReadResult {
 
 /// Read everything into memory.
 pub fn read_all(inputs: &[String], opts: ReadOptions) -> Result<ReadResult> {
-    let plan = Plan::new(inputs, opts.format)?;
+    let plan = Plan::new(inputs, &opts)?;
     let mut scan = Scan::start(plan.clone(), opts);
     let mut tables: BTreeMap<FormatId, Vec<RecordBatch>> = BTreeMap::new();
     for out in scan.by_ref() {

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, BinaryArray, RecordBatch, StringArray, UInt64Array};
+use arrow_array::{ArrayRef, BinaryArray, BooleanArray, Float64Array, Int32Array, RecordBatch, StringArray, UInt64Array};
 use arrow_schema::{DataType, Field, Schema};
 
 use crate::formats::FormatId;
@@ -35,11 +35,15 @@ impl Status {
     }
 }
 
-/// One file's line of the summary. Invariant: `lines == rows + rejected`.
+/// One file's line of the summary. Invariant: `lines == rows + rejected + folded`.
 #[derive(Debug, Clone)]
 pub struct FileSummary {
     pub path: String,
     pub format: Option<FormatId>,
+    /// How the format was decided: given, override or detected.
+    pub format_source: &'static str,
+    /// Share of the sampled lines the detected format read.
+    pub confidence: Option<f64>,
     pub compression: Option<Compression>,
     /// SHA-256 of the bytes as stored on disk; `None` if the file could not be read.
     pub sha256: Option<String>,
@@ -48,6 +52,17 @@ pub struct FileSummary {
     pub lines: u64,
     pub rows: u64,
     pub rejected: u64,
+    /// Continuation lines folded into the record above them (stack traces).
+    pub folded: u64,
+    /// For formats written in local time: the zone used (`UTC` when none was given).
+    pub tz: Option<String>,
+    /// Local times read as UTC because no zone was given.
+    pub tz_assumed: bool,
+    pub ambiguous_times: u64,
+    pub nonexistent_times: u64,
+    /// For formats without a year: the year of the first record, and how it was decided.
+    pub year: Option<i32>,
+    pub year_source: Option<String>,
     pub status: Status,
     pub error: Option<String>,
 }
@@ -82,8 +97,17 @@ impl Report {
             Field::new("lines", DataType::UInt64, false),
             Field::new("rows", DataType::UInt64, false),
             Field::new("rejected", DataType::UInt64, false),
+            Field::new("folded", DataType::UInt64, false),
             Field::new("status", DataType::Utf8, false),
             Field::new("error", DataType::Utf8, true),
+            Field::new("format_source", DataType::Utf8, false),
+            Field::new("confidence", DataType::Float64, true),
+            Field::new("tz", DataType::Utf8, true),
+            Field::new("tz_assumed", DataType::Boolean, false),
+            Field::new("ambiguous_times", DataType::UInt64, false),
+            Field::new("nonexistent_times", DataType::UInt64, false),
+            Field::new("year", DataType::Int32, true),
+            Field::new("year_source", DataType::Utf8, true),
         ]);
         let u = |g: fn(&FileSummary) -> u64| -> ArrayRef { Arc::new(f.iter().map(g).collect::<UInt64Array>()) };
         let columns: Vec<ArrayRef> = vec![
@@ -96,8 +120,17 @@ impl Report {
             u(|s| s.lines),
             u(|s| s.rows),
             u(|s| s.rejected),
+            u(|s| s.folded),
             Arc::new(f.iter().map(|s| Some(s.status.as_str())).collect::<StringArray>()),
             Arc::new(f.iter().map(|s| s.error.as_deref()).collect::<StringArray>()),
+            Arc::new(f.iter().map(|s| Some(s.format_source)).collect::<StringArray>()),
+            Arc::new(f.iter().map(|s| s.confidence).collect::<Float64Array>()),
+            Arc::new(f.iter().map(|s| s.tz.as_deref()).collect::<StringArray>()),
+            Arc::new(f.iter().map(|s| Some(s.tz_assumed)).collect::<BooleanArray>()),
+            u(|s| s.ambiguous_times),
+            u(|s| s.nonexistent_times),
+            Arc::new(f.iter().map(|s| s.year).collect::<Int32Array>()),
+            Arc::new(f.iter().map(|s| s.year_source.as_deref()).collect::<StringArray>()),
         ];
         RecordBatch::try_new(Arc::new(schema), columns).expect("summary columns match their schema")
     }

@@ -145,6 +145,53 @@ impl DateCache {
     }
 }
 
+/// Caches the day number of the last ISO date `yyyy-mm-dd` seen.
+#[derive(Default)]
+pub struct IsoDateCache {
+    key: [u8; 10],
+    days: i64,
+    valid: bool,
+}
+
+impl IsoDateCache {
+    /// Days since the epoch of `yyyy-mm-dd` (also `yyyy/mm/dd`).
+    pub fn days(&mut self, b: &[u8]) -> Option<i64> {
+        if b.len() != 10 {
+            return None;
+        }
+        if self.valid && b == self.key {
+            return Some(self.days);
+        }
+        if !(b[4] == b'-' && b[7] == b'-' || b[4] == b'/' && b[7] == b'/') {
+            return None;
+        }
+        let y = i64::from(digits(&b[..4])?);
+        let m = digits(&b[5..7])?;
+        let d = digits(&b[8..10])?;
+        if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
+            return None;
+        }
+        self.days = days_from_civil(y, m, d);
+        self.key.copy_from_slice(b);
+        self.valid = true;
+        Some(self.days)
+    }
+}
+
+/// `HH:MM:SS` → seconds of the day.
+pub fn hms(b: &[u8]) -> Option<i64> {
+    if b.len() != 8 || b[2] != b':' || b[5] != b':' {
+        return None;
+    }
+    let (h, m, s) = (digits(&b[..2])?, digits(&b[3..5])?, digits(&b[6..8])?);
+    (h < 24 && m < 60 && s <= 60).then(|| i64::from(h * 3600 + m * 60 + s))
+}
+
+/// Digits as a number (at most 9), for fractions of seconds and the like.
+pub fn small_number(b: &[u8]) -> Option<u32> {
+    digits(b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,5 +224,115 @@ mod tests {
         assert_eq!(c.parse_ncsa(b"30/Jun/2022:25:33:18 +0000"), None);
         assert_eq!(c.parse_ncsa(b"30/Jun/2022:05:33:18 0000"), None);
         assert_eq!(c.parse_ncsa(b"30/Jun/2022:05:33:18"), None);
+    }
+}
+
+/// Local wall-clock time (no offset written) to UTC in an IANA zone, DST-correct.
+///
+/// Rules for the two DST anomalies, counted so the summary can report them:
+/// - an *ambiguous* local time (the repeated hour when clocks go back) is read as its first
+///   occurrence (the earlier instant, still on summer time);
+/// - a *non-existent* local time (the hour skipped when clocks go forward) is read with the
+///   offset in force just before the gap, as a clock not yet adjusted would have written it.
+pub struct LocalClock {
+    tz: chrono_tz::Tz,
+    hour: i64,
+    offset: i64,
+    cached: bool,
+    pub ambiguous: u64,
+    pub nonexistent: u64,
+}
+
+impl LocalClock {
+    pub fn new(tz: chrono_tz::Tz) -> Self {
+        LocalClock { tz, hour: 0, offset: 0, cached: false, ambiguous: 0, nonexistent: 0 }
+    }
+
+    pub fn zone(&self) -> chrono_tz::Tz {
+        self.tz
+    }
+
+    /// Seconds east of UTC for a local instant, if it maps to exactly one instant.
+    fn single_offset(&self, local: i64) -> Option<i64> {
+        use chrono::{LocalResult, Offset, TimeZone};
+        let ndt = chrono::DateTime::from_timestamp(local, 0)?.naive_utc();
+        match self.tz.from_local_datetime(&ndt) {
+            LocalResult::Single(dt) => Some(i64::from(dt.offset().fix().local_minus_utc())),
+            _ => None,
+        }
+    }
+
+    /// UTC seconds of `local` (seconds since the epoch of the wall-clock reading, as if UTC).
+    pub fn to_utc(&mut self, local: i64) -> i64 {
+        use chrono::{LocalResult, Offset, TimeZone};
+        let hour = local.div_euclid(3600);
+        if self.cached && hour == self.hour {
+            return local - self.offset;
+        }
+        // Cache the offset for a whole local hour when the hour holds no transition.
+        if let (Some(a), Some(b)) = (self.single_offset(hour * 3600), self.single_offset(hour * 3600 + 3599)) {
+            if a == b {
+                self.hour = hour;
+                self.offset = a;
+                self.cached = true;
+                return local - a;
+            }
+        }
+        let Some(ndt) = chrono::DateTime::from_timestamp(local, 0).map(|d| d.naive_utc()) else { return local };
+        match self.tz.from_local_datetime(&ndt) {
+            LocalResult::Single(dt) => local - i64::from(dt.offset().fix().local_minus_utc()),
+            LocalResult::Ambiguous(first, _) => {
+                self.ambiguous += 1;
+                local - i64::from(first.offset().fix().local_minus_utc())
+            }
+            LocalResult::None => {
+                self.nonexistent += 1;
+                // the offset before the gap: gaps are at most a few hours, look back a day
+                let before = ndt - chrono::Duration::hours(24);
+                let off = match self.tz.from_local_datetime(&before) {
+                    LocalResult::Single(dt) | LocalResult::Ambiguous(dt, _) => i64::from(dt.offset().fix().local_minus_utc()),
+                    LocalResult::None => 0,
+                };
+                local - off
+            }
+        }
+    }
+}
+
+/// Parse an IANA zone name (`Europe/Paris`, `UTC`).
+pub fn parse_zone(name: &str) -> Option<chrono_tz::Tz> {
+    name.parse().ok()
+}
+
+#[cfg(test)]
+mod zone_tests {
+    use super::*;
+
+    fn local(y: i64, m: u32, d: u32, h: i64, mi: i64) -> i64 {
+        days_from_civil(y, m, d) * 86_400 + h * 3600 + mi * 60
+    }
+
+    #[test]
+    fn paris_summer_winter_and_transitions() {
+        let mut c = LocalClock::new(parse_zone("Europe/Paris").unwrap());
+        // CEST: UTC+2
+        assert_eq!(c.to_utc(local(2022, 9, 6, 10, 15)), local(2022, 9, 6, 8, 15));
+        // CET: UTC+1
+        assert_eq!(c.to_utc(local(2022, 1, 6, 10, 15)), local(2022, 1, 6, 9, 15));
+        // 2022-10-30 02:30 happens twice: first occurrence (CEST) → 00:30 UTC
+        assert_eq!(c.to_utc(local(2022, 10, 30, 2, 30)), local(2022, 10, 30, 0, 30));
+        assert_eq!(c.ambiguous, 1);
+        // 2022-03-27 02:30 does not exist: read with CET (+1) → 01:30 UTC
+        assert_eq!(c.to_utc(local(2022, 3, 27, 2, 30)), local(2022, 3, 27, 1, 30));
+        assert_eq!(c.nonexistent, 1);
+        // the hours around the gap are normal
+        assert_eq!(c.to_utc(local(2022, 3, 27, 3, 30)), local(2022, 3, 27, 1, 30));
+        assert_eq!(c.to_utc(local(2022, 3, 27, 1, 59)), local(2022, 3, 27, 0, 59));
+    }
+
+    #[test]
+    fn unknown_zone() {
+        assert!(parse_zone("Europe/Nowhere").is_none());
+        assert!(parse_zone("UTC").is_some());
     }
 }

@@ -48,7 +48,7 @@ fn lines_of(n: usize) -> String {
 
 fn check_counts(r: &ReadResult) {
     for f in &r.report.files {
-        assert_eq!(f.lines, f.rows + f.rejected, "{f:?}");
+        assert_eq!(f.lines, f.rows + f.rejected + f.folded, "{f:?}");
     }
 }
 
@@ -167,4 +167,58 @@ fn huge_lines_and_invalid_utf8_do_not_stop_the_read() {
         .collect::<Vec<_>>();
     assert_eq!(status, vec![401, 401, 401, 401]);
     assert_eq!(r.report.rejects[0].line, 5);
+}
+
+fn mailbox_records(n: usize) -> (String, u64) {
+    let mut s = String::new();
+    let mut lines = 0;
+    for i in 0..n {
+        let sec = i % 60;
+        s.push_str(&format!(
+            "2022-09-06 10:15:{sec:02},{:03} WARN  [qtp1-{i}:https://mail.example.org/service/extension/backup/mboximport?account-name=admin] [name=admin@example.org;oip=203.0.113.66;] mboxmove - record {i}\n",
+            i % 1000
+        ));
+        lines += 1;
+        for j in 0..(i % 5) {
+            s.push_str(&format!("\tat com.zimbra.cs.Frame{j}(Frame.java:{i})\n"));
+            lines += 1;
+        }
+    }
+    (s, lines)
+}
+
+#[test]
+fn stack_traces_stay_with_their_record_across_chunk_boundaries() {
+    let d = TempDir::new("log4j-chunks");
+    let (mut text, lines) = mailbox_records(3000);
+    text.insert_str(0, "\tat orphan.Frame(Frame.java:1)\nCaused by: java.io.EOFException\n");
+    let p = d.file("mailbox.log", text.as_bytes());
+    let opts = ReadOptions { chunk_bytes: 2048, tz: veilleur_core::time::parse_zone("Europe/Paris"), ..ReadOptions::default() };
+    let r = read_all(&[p], opts).unwrap();
+    check_counts(&r);
+    let f = &r.report.files[0];
+    assert_eq!(f.format, Some(FormatId::ZimbraMailbox));
+    assert_eq!(f.lines, lines + 2);
+    assert_eq!((f.rows, f.rejected), (3000, 2));
+    assert_eq!(f.folded, lines - 3000);
+    assert_eq!(f.tz.as_deref(), Some("Europe/Paris"));
+    assert!(r.report.rejects.iter().all(|x| x.reason.contains("no record above")));
+    let batches = &r.tables[&FormatId::ZimbraMailbox];
+    assert!(batches.len() > 20, "small chunks: {}", batches.len());
+    let mut i = 0u64;
+    let mut expect_line = 3u64;
+    for b in batches {
+        let n_lines = b.column_by_name("n_lines").unwrap().as_primitive::<arrow_array::types::UInt32Type>();
+        let line = b.column_by_name("line").unwrap().as_primitive::<UInt64Type>();
+        let msg = b.column_by_name("message").unwrap().as_string_view();
+        for k in 0..b.num_rows() {
+            assert_eq!(u64::from(n_lines.value(k)), 1 + i % 5);
+            assert_eq!(line.value(k), expect_line);
+            assert!(msg.value(k).starts_with(&format!("record {i}")));
+            assert_eq!(msg.value(k).matches("\tat ").count() as u64, i % 5);
+            expect_line += 1 + i % 5;
+            i += 1;
+        }
+    }
+    assert_eq!(i, 3000);
 }

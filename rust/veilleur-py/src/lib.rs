@@ -5,6 +5,7 @@
 mod arrow_export;
 mod correlate;
 mod errors;
+mod ioc;
 
 use std::sync::{Arc, Mutex};
 
@@ -18,15 +19,35 @@ use veilleur_core::{events, FormatId, Report};
 use arrow_export::ArrowTable;
 use errors::to_pyerr;
 
-fn options(format: Option<&str>, strict: bool, chunk_bytes: Option<usize>) -> PyResult<ReadOptions> {
-    let format = match format {
-        None => None,
-        Some(name) => Some(FormatId::parse(name).ok_or_else(|| {
-            let known: Vec<&str> = FormatId::ALL.iter().map(|f| f.as_str()).collect();
-            pyo3::exceptions::PyValueError::new_err(format!("unknown format {name:?}; known formats: {}", known.join(", ")))
-        })?),
-    };
-    let mut opts = ReadOptions { format, strict, ..ReadOptions::default() };
+fn parse_format(name: &str) -> PyResult<FormatId> {
+    FormatId::parse(name).ok_or_else(|| {
+        let known: Vec<&str> = FormatId::ALL.iter().map(|f| f.as_str()).collect();
+        pyo3::exceptions::PyValueError::new_err(format!("unknown format {name:?}; known formats: {}", known.join(", ")))
+    })
+}
+
+/// Read options from the Python arguments: `format` is a format id, or `overrides` a list of
+/// (glob, format id) pairs tried in order on each file's path and name.
+fn options(
+    format: Option<&str>,
+    overrides: Vec<(String, String)>,
+    tz: Option<&str>,
+    year: Option<i32>,
+    strict: bool,
+    chunk_bytes: Option<usize>,
+) -> PyResult<ReadOptions> {
+    let mut opts = ReadOptions { strict, year, ..ReadOptions::default() };
+    opts.format = format.map(parse_format).transpose()?;
+    for (pattern, name) in overrides {
+        let pat = glob::Pattern::new(&pattern)
+            .map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("bad glob pattern {pattern:?}: {e}")))?;
+        opts.overrides.push((pat, parse_format(&name)?));
+    }
+    if let Some(name) = tz {
+        opts.tz = Some(veilleur_core::time::parse_zone(name).ok_or_else(|| {
+            pyo3::exceptions::PyValueError::new_err(format!("unknown time zone {name:?}: use an IANA name such as 'Europe/Paris'"))
+        })?);
+    }
     if let Some(c) = chunk_bytes {
         opts.chunk_bytes = c.max(1);
     }
@@ -80,11 +101,21 @@ impl RawBundle {
 
 /// Read files into memory. The GIL is released while reading.
 #[pyfunction]
-#[pyo3(signature = (paths, format=None, strict=false, chunk_bytes=None))]
-fn read(py: Python<'_>, paths: Vec<String>, format: Option<&str>, strict: bool, chunk_bytes: Option<usize>) -> PyResult<RawBundle> {
-    let opts = options(format, strict, chunk_bytes)?;
+#[pyo3(signature = (paths, format=None, overrides=Vec::new(), tz=None, year=None, strict=false, chunk_bytes=None))]
+#[allow(clippy::too_many_arguments)]
+fn read(
+    py: Python<'_>,
+    paths: Vec<String>,
+    format: Option<&str>,
+    overrides: Vec<(String, String)>,
+    tz: Option<&str>,
+    year: Option<i32>,
+    strict: bool,
+    chunk_bytes: Option<usize>,
+) -> PyResult<RawBundle> {
+    let opts = options(format, overrides, tz, year, strict, chunk_bytes)?;
     let result = py.detach(move || -> veilleur_core::Result<RawBundle> {
-        let plan = Plan::new(&paths, opts.format)?;
+        let plan = Plan::new(&paths, &opts)?;
         let mut scan = Scan::start(plan, opts);
         let mut outputs = Vec::new();
         for out in scan.by_ref() {
@@ -153,17 +184,21 @@ impl RawStream {
 /// Plan a read and start it; batches come through the returned stream. With `events`, rows
 /// are in the normalised schema; without, every recognised file must be of one format.
 #[pyfunction]
-#[pyo3(signature = (paths, format=None, strict=false, events=false, chunk_bytes=None))]
+#[pyo3(signature = (paths, format=None, overrides=Vec::new(), tz=None, year=None, strict=false, events=false, chunk_bytes=None))]
+#[allow(clippy::too_many_arguments)]
 fn stream(
     py: Python<'_>,
     paths: Vec<String>,
     format: Option<&str>,
+    overrides: Vec<(String, String)>,
+    tz: Option<&str>,
+    year: Option<i32>,
     strict: bool,
     events: bool,
     chunk_bytes: Option<usize>,
 ) -> PyResult<RawStream> {
-    let opts = options(format, strict, chunk_bytes)?;
-    let plan = py.detach(|| Plan::new(&paths, opts.format)).map_err(|e| to_pyerr(py, e))?;
+    let opts = options(format, overrides, tz, year, strict, chunk_bytes)?;
+    let plan = py.detach(|| Plan::new(&paths, &opts)).map_err(|e| to_pyerr(py, e))?;
     let formats: Vec<FormatId> = plan.formats();
     let schema = if events {
         events::schema()
@@ -212,6 +247,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<RawBundle>()?;
     m.add_class::<RawStream>()?;
     m.add_class::<ArrowTable>()?;
+    ioc::register(m)?;
     correlate::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

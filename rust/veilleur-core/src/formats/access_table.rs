@@ -7,9 +7,12 @@ use arrow_array::types::{TimestampMicrosecondType, UInt16Type, UInt64Type};
 use arrow_array::ArrayRef;
 use arrow_schema::{DataType, Field, TimeUnit};
 
+use crate::chunk::Chunk;
 use crate::columns::{Block, Blocks, PrimCol, StrCol};
+use crate::time::DateCache;
 
 use super::ncsa::{AccessLine, Span};
+use super::{drive_records, ParsedChunk, Reason};
 
 /// A column an access-log format may have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -219,4 +222,21 @@ impl AccessBuilder {
         }
         out
     }
+}
+
+/// Parse a chunk of an access-log format: `parse_line` fills one record from one line.
+pub fn parse_chunk<F>(cols: &'static [Col], chunk: Chunk, mut parse_line: F) -> ParsedChunk
+where
+    F: FnMut(&[u8], &mut DateCache, &mut AccessLine) -> Result<(), Reason>,
+{
+    let mut dates = DateCache::default();
+    let mut b = AccessBuilder::new(cols, chunk.data.len() / 200 + 16);
+    let mut r = AccessLine::default();
+    let mut parsed = drive_records(chunk, None, |line, block, base, side, _| {
+        parse_line(line, &mut dates, &mut r)?;
+        b.push(&r, line, block, base, side);
+        Ok(())
+    });
+    parsed.columns = b.finish(&parsed.blocks);
+    parsed
 }

@@ -15,14 +15,33 @@ use crate::time::DateCache;
 pub mod access_table;
 pub mod combined;
 pub mod common;
+pub mod log4j;
 pub mod ncsa;
+pub mod nginx_error;
+pub mod syslog;
+pub mod syslog_header;
 pub mod zimbra_access;
 pub mod zimbra_nginx;
+pub mod zmmailboxd_out;
 
-use access_table::{AccessBuilder, Col};
+use access_table::Col;
 
 /// Why a line was rejected.
 pub type Reason = Cow<'static, str>;
+
+/// The month of a dated line (for formats that omit the year).
+pub type LineMonth = fn(&[u8]) -> Option<u32>;
+
+/// What a parser needs to know beyond the bytes: the zone of formats written in local time
+/// without an offset, and the year of formats that omit it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ParseCtx {
+    /// The zone for local times; `None` reads them as UTC (and the summary says so).
+    pub tz: Option<chrono_tz::Tz>,
+    /// The year of the chunk's first record, for formats without a year.
+    pub year: Option<i32>,
+}
+
 
 /// The formats veilleur reads. The id names the table and fills `source` in events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -31,11 +50,28 @@ pub enum FormatId {
     Combined,
     ZimbraAccess,
     ZimbraNginx,
+    ZimbraMailbox,
+    ZimbraAudit,
+    Syslog,
+    NginxError,
+    ZmmailboxdOut,
 }
 
 impl FormatId {
     /// Every format, most specific first (the order detection breaks ties in).
-    pub const ALL: [FormatId; 4] = [FormatId::ZimbraNginx, FormatId::ZimbraAccess, FormatId::Combined, FormatId::Common];
+    /// The line-anchored formats come first: each requires its own timestamp shape at the start
+    /// of the line, so none of them reads an access-log line (which starts with the client).
+    pub const ALL: [FormatId; 9] = [
+        FormatId::ZmmailboxdOut,
+        FormatId::NginxError,
+        FormatId::Syslog,
+        FormatId::ZimbraAudit,
+        FormatId::ZimbraMailbox,
+        FormatId::ZimbraNginx,
+        FormatId::ZimbraAccess,
+        FormatId::Combined,
+        FormatId::Common,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -43,6 +79,11 @@ impl FormatId {
             FormatId::Combined => "combined",
             FormatId::ZimbraAccess => "zimbra_access",
             FormatId::ZimbraNginx => "zimbra_nginx",
+            FormatId::ZimbraMailbox => "zimbra_mailbox",
+            FormatId::ZimbraAudit => "zimbra_audit",
+            FormatId::Syslog => "syslog",
+            FormatId::NginxError => "nginx_error",
+            FormatId::ZmmailboxdOut => "zmmailboxd_out",
         }
     }
 
@@ -50,12 +91,26 @@ impl FormatId {
         FormatId::ALL.into_iter().find(|f| f.as_str() == s)
     }
 
+    /// The columns of the access-log formats (which share one table builder; empty for others).
     fn columns(self) -> &'static [Col] {
         match self {
             FormatId::Common => common::COLUMNS,
             FormatId::Combined => combined::COLUMNS,
             FormatId::ZimbraAccess => zimbra_access::COLUMNS,
             FormatId::ZimbraNginx => zimbra_nginx::COLUMNS,
+            _ => &[],
+        }
+    }
+
+    /// The format's own columns (after provenance).
+    fn fields(self) -> Vec<Field> {
+        match self {
+            FormatId::ZimbraMailbox => log4j::fields(log4j::Kind::Mailbox),
+            FormatId::ZimbraAudit => log4j::fields(log4j::Kind::Audit),
+            FormatId::Syslog => syslog::fields(),
+            FormatId::NginxError => nginx_error::fields(),
+            FormatId::ZmmailboxdOut => zmmailboxd_out::fields(),
+            _ => self.columns().iter().map(|c| c.field()).collect(),
         }
     }
 
@@ -67,6 +122,7 @@ impl FormatId {
             FormatId::Combined => combined::parse(line, dates, r),
             FormatId::ZimbraAccess => zimbra_access::parse(line, dates, r),
             FormatId::ZimbraNginx => zimbra_nginx::parse(line, dates, r),
+            _ => Err("not an access-log format".into()),
         }
     }
 
@@ -78,7 +134,7 @@ impl FormatId {
                 .iter()
                 .map(|f| {
                     let mut fields = provenance_fields();
-                    fields.extend(f.columns().iter().map(|c| c.field()));
+                    fields.extend(f.fields());
                     Arc::new(Schema::new(fields))
                 })
                 .collect()
@@ -89,22 +145,61 @@ impl FormatId {
 
     /// Whether `line` is a complete line of this format (all its fields present).
     pub fn matches(self, line: &[u8], dates: &mut DateCache) -> bool {
-        let mut r = ncsa::AccessLine::default();
-        self.parse_line(line, dates, &mut r).is_ok() && r.complete
+        match self {
+            FormatId::ZimbraMailbox => log4j::matches(log4j::Kind::Mailbox, line),
+            FormatId::ZimbraAudit => log4j::matches(log4j::Kind::Audit, line),
+            FormatId::Syslog => syslog::matches(line),
+            FormatId::NginxError => nginx_error::matches(line),
+            FormatId::ZmmailboxdOut => zmmailboxd_out::matches(line),
+            _ => {
+                let mut r = ncsa::AccessLine::default();
+                self.parse_line(line, dates, &mut r).is_ok() && r.complete
+            }
+        }
     }
 
     /// Parse a chunk into this format's columns (without provenance) and rejects.
-    pub fn parse_chunk(self, chunk: Chunk) -> ParsedChunk {
-        let mut dates = DateCache::default();
-        let mut b = AccessBuilder::new(self.columns(), chunk.data.len() / 200 + 16);
-        let mut r = ncsa::AccessLine::default();
-        let mut parsed = drive_lines(chunk, |line, block, base, side| {
-            self.parse_line(line, &mut dates, &mut r)?;
-            b.push(&r, line, block, base, side);
-            Ok(())
-        });
-        parsed.columns = b.finish(&parsed.blocks);
-        parsed
+    pub fn parse_chunk(self, chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk {
+        match self {
+            FormatId::Syslog => syslog::parse_chunk(chunk, ctx),
+            FormatId::NginxError => nginx_error::parse_chunk(chunk, ctx),
+            FormatId::ZmmailboxdOut => zmmailboxd_out::parse_chunk(chunk, ctx),
+            FormatId::Common | FormatId::Combined | FormatId::ZimbraAccess | FormatId::ZimbraNginx => {
+                access_table::parse_chunk(self.columns(), chunk, |line, dates, r| self.parse_line(line, dates, r))
+            }
+            FormatId::ZimbraMailbox => log4j::parse_chunk(log4j::Kind::Mailbox, chunk, ctx),
+            FormatId::ZimbraAudit => log4j::parse_chunk(log4j::Kind::Audit, chunk, ctx),
+        }
+    }
+
+    /// For formats whose records may span several lines (stack traces): whether a line starts a
+    /// new record. The predicate sees at least the line's first [`RECORD_START_PEEK`] bytes (or
+    /// the whole line if shorter). `None`: every line is a record.
+    pub fn record_start(self) -> Option<fn(&[u8]) -> bool> {
+        match self {
+            FormatId::ZmmailboxdOut => Some(zmmailboxd_out::record_start),
+            FormatId::Common | FormatId::Combined | FormatId::ZimbraAccess | FormatId::ZimbraNginx => None,
+            FormatId::ZimbraMailbox | FormatId::ZimbraAudit => Some(log4j::record_start),
+            FormatId::Syslog | FormatId::NginxError => None,
+        }
+    }
+
+    /// Whether the format writes local time without an offset (and so reads `tz`).
+    pub fn local_time(self) -> bool {
+        match self {
+            FormatId::Common | FormatId::Combined | FormatId::ZimbraAccess | FormatId::ZimbraNginx => false,
+            FormatId::ZimbraMailbox | FormatId::ZimbraAudit => true,
+            FormatId::Syslog | FormatId::NginxError | FormatId::ZmmailboxdOut => true,
+        }
+    }
+
+    /// For formats that omit the year: the month of a line that carries a date (used to place
+    /// chunks in the right year; see [`crate::year`]).
+    pub fn line_month(self) -> Option<LineMonth> {
+        match self {
+            FormatId::Syslog => Some(syslog::line_month),
+            _ => None,
+        }
     }
 }
 
@@ -128,13 +223,22 @@ pub struct Reject {
 }
 
 /// What parsing one chunk gives: the format's columns, each row's line index in the chunk
-/// (0-based) and byte offset in the chunk, the rejects, and how many lines the chunk held.
+/// (0-based, its first line) and byte offset in the chunk, the rejects, how many lines the chunk
+/// held and how many of them were folded into the record above (continuation lines).
+/// Invariant: `n_lines == rows + rejects + folded`.
 pub struct ParsedChunk {
     pub columns: Vec<ArrayRef>,
     pub row_lines: Vec<u64>,
     pub row_offsets: Vec<u64>,
     pub rejects: Vec<Reject>,
     pub n_lines: u64,
+    pub folded: u64,
+    /// Local times that were ambiguous or non-existent in the zone (DST transitions).
+    pub ambiguous_times: u64,
+    pub nonexistent_times: u64,
+    /// Stamps read as local time (through `tz`), and stamps that had no year.
+    pub local_times: u64,
+    pub yearless_times: u64,
     pub blocks: Blocks,
 }
 
@@ -146,28 +250,39 @@ impl ParsedChunk {
 
 /// Reject every line of a chunk with one reason (used for files of no known format).
 pub fn reject_all(chunk: Chunk, reason: &'static str) -> ParsedChunk {
-    drive_lines(chunk, |_, _, _, _| Err(reason.into()))
+    drive_records(chunk, None, |_, _, _, _, _| Err(reason.into()))
 }
 
-/// Run `parse` over every line of a chunk. Handles what all formats share: empty lines, lines
-/// that are not valid UTF-8 (decoded lossily into the `lossy` block and parsed from there),
-/// over-long lines, and the bookkeeping of rows and rejects. `parse` gets the line, the block
-/// it lives in, its offset there, and the side buffer for rewritten text; it appends a row and
-/// returns `Ok`, or returns the reason and appends nothing.
-pub fn drive_lines<F>(chunk: Chunk, mut parse: F) -> ParsedChunk
+/// Bytes of a line a record-start predicate may look at.
+pub const RECORD_START_PEEK: usize = 64;
+
+/// Run `parse` over every record of a chunk. A record is one line, or — when `record_start` is
+/// given — a line that starts a record plus the lines after it that do not (continuation
+/// lines, folded into it; a continuation line with no record above it is rejected).
+///
+/// Handles what all formats share: empty lines, text that is not valid UTF-8 (decoded lossily
+/// into the `lossy` block and parsed from there), over-long lines, and the bookkeeping of rows
+/// and rejects. `parse` gets the record's bytes (lines joined by their `\n`, without the final
+/// one), the block they live in, their offset there, the side buffer for rewritten text, and the
+/// record's number of lines; it appends a row and returns `Ok`, or returns the reason and
+/// appends nothing.
+pub fn drive_records<F>(chunk: Chunk, record_start: Option<fn(&[u8]) -> bool>, mut parse: F) -> ParsedChunk
 where
-    F: FnMut(&[u8], Block, usize, &mut Vec<u8>) -> Result<(), Reason>,
+    F: FnMut(&[u8], Block, usize, &mut Vec<u8>, u64) -> Result<(), Reason>,
 {
-    let mut row_lines = Vec::new();
-    let mut row_offsets = Vec::new();
-    let mut rejects = Vec::new();
-    let mut lossy: Vec<u8> = Vec::new();
-    let mut side: Vec<u8> = Vec::new();
+    let mut out = Records {
+        row_lines: Vec::new(),
+        row_offsets: Vec::new(),
+        rejects: Vec::new(),
+        lossy: Vec::new(),
+        side: Vec::new(),
+        folded: 0,
+    };
     let data = chunk.data;
     let mut n_lines = 0u64;
 
     if let Some(len) = chunk.long_line {
-        rejects.push(Reject {
+        out.rejects.push(Reject {
             line: 0,
             offset: 0,
             reason: format!("line of {len} bytes is longer than the limit; only its first {} bytes are kept here", data.len()).into(),
@@ -176,43 +291,138 @@ where
         n_lines = 1;
     } else {
         let all_valid = simdutf8::basic::from_utf8(&data).is_ok();
+        // the record being gathered: (first line index, start, end, lines)
+        let mut open: Option<(u64, usize, usize, u64)> = None;
         for (s, e) in chunk::lines(&data) {
             let idx = n_lines;
             n_lines += 1;
             let line = &data[s..e];
-            let result = if line.is_empty() {
-                Err("empty line".into())
-            } else if all_valid || simdutf8::basic::from_utf8(line).is_ok() {
-                parse(line, Block::Input, s, &mut side)
-            } else {
-                let text = String::from_utf8_lossy(line);
-                let at = lossy.len();
-                lossy.extend_from_slice(text.as_bytes());
-                parse(&lossy[at..], Block::Lossy, at, &mut side)
-            };
-            match result {
-                Ok(()) => {
-                    row_lines.push(idx);
-                    row_offsets.push(s as u64);
+            let starts = match record_start {
+                None => true,
+                Some(pred) => {
+                    let body = &line[leading_junk(line, s == 0)..];
+                    !body.is_empty() && pred(&body[..body.len().min(RECORD_START_PEEK)])
                 }
-                Err(reason) => rejects.push(Reject { line: idx, offset: s as u64, reason, raw: line.to_vec() }),
+            };
+            if !starts {
+                if let Some(rec) = open.as_mut() {
+                    rec.2 = e;
+                    rec.3 += 1;
+                    continue;
+                }
             }
+            if let Some((i, rs, re, n)) = open.take() {
+                out.record(&data, all_valid, i, rs, re, n, &mut parse);
+            }
+            if line.is_empty() {
+                out.rejects.push(Reject { line: idx, offset: s as u64, reason: "empty line".into(), raw: Vec::new() });
+            } else if !starts {
+                out.rejects.push(Reject {
+                    line: idx,
+                    offset: s as u64,
+                    reason: "continuation line with no record above it".into(),
+                    raw: line.to_vec(),
+                });
+            } else {
+                open = Some((idx, s, e, 1));
+            }
+        }
+        if let Some((i, rs, re, n)) = open.take() {
+            out.record(&data, all_valid, i, rs, re, n, &mut parse);
         }
     }
     ParsedChunk {
         columns: Vec::new(),
-        row_lines,
-        row_offsets,
-        rejects,
+        row_lines: out.row_lines,
+        row_offsets: out.row_offsets,
+        rejects: out.rejects,
         n_lines,
-        blocks: Blocks { input: Buffer::from_vec(data), lossy: Buffer::from_vec(lossy), side: Buffer::from_vec(side) },
+        folded: out.folded,
+        ambiguous_times: 0,
+        nonexistent_times: 0,
+        local_times: 0,
+        yearless_times: 0,
+        blocks: Blocks { input: Buffer::from_vec(data), lossy: Buffer::from_vec(out.lossy), side: Buffer::from_vec(out.side) },
     }
 }
 
-/// Guess a file's format from its first bytes: the format that parses the most sampled lines
-/// completely wins, ties going to the most specific. `None` if no format reads at least half of
-/// the sampled lines.
-pub fn detect(head: &[u8], truncated: bool) -> Option<FormatId> {
+struct Records {
+    row_lines: Vec<u64>,
+    row_offsets: Vec<u64>,
+    rejects: Vec<Reject>,
+    lossy: Vec<u8>,
+    side: Vec<u8>,
+    folded: u64,
+}
+
+impl Records {
+    #[allow(clippy::too_many_arguments)]
+    fn record<F>(&mut self, data: &[u8], all_valid: bool, idx: u64, s: usize, e: usize, n: u64, parse: &mut F)
+    where
+        F: FnMut(&[u8], Block, usize, &mut Vec<u8>, u64) -> Result<(), Reason>,
+    {
+        // The parser reads past what is not part of the record's text: NUL bytes a crash left
+        // before it, and a UTF-8 byte-order mark at the start of a file. Provenance and the
+        // reject's raw bytes keep them.
+        let skip = leading_junk(&data[s..e], s == 0);
+        let (raw_start, s) = (s, s + skip);
+        let rec = &data[s..e];
+        let result = if all_valid || simdutf8::basic::from_utf8(rec).is_ok() {
+            parse(rec, Block::Input, s, &mut self.side, n)
+        } else {
+            let text = String::from_utf8_lossy(rec);
+            let at = self.lossy.len();
+            self.lossy.extend_from_slice(text.as_bytes());
+            parse(&self.lossy[at..], Block::Lossy, at, &mut self.side, n)
+        };
+        self.folded += n - 1;
+        match result {
+            Ok(()) => {
+                self.row_lines.push(idx);
+                self.row_offsets.push(raw_start as u64);
+            }
+            Err(reason) => self.rejects.push(Reject { line: idx, offset: raw_start as u64, reason, raw: data[raw_start..e].to_vec() }),
+        }
+    }
+}
+
+/// Bytes before a record's text: NULs, and a UTF-8 BOM when the record starts its chunk's data.
+fn leading_junk(rec: &[u8], at_data_start: bool) -> usize {
+    let mut k = rec.iter().take_while(|&&b| b == 0).count();
+    if at_data_start && k == 0 && rec.starts_with(b"\xEF\xBB\xBF") {
+        k = 3;
+    }
+    k
+}
+
+/// The sampled lines as records: each line alone, or for multi-line formats a record-start line
+/// with the continuation lines after it (continuation lines before the first start are left out:
+/// they count neither for nor against the format).
+fn records<'a>(lines: &[&'a [u8]], record_start: Option<fn(&[u8]) -> bool>) -> Vec<Cow<'a, [u8]>> {
+    let Some(pred) = record_start else { return lines.iter().map(|l| Cow::Borrowed(*l)).collect() };
+    let mut out: Vec<Cow<'a, [u8]>> = Vec::new();
+    let mut started = false;
+    for l in lines {
+        if pred(&l[..l.len().min(RECORD_START_PEEK)]) {
+            out.push(Cow::Borrowed(*l));
+            started = true;
+        } else if started {
+            let last = out.last_mut().expect("a record was started");
+            let mut joined = last.to_vec();
+            joined.push(b'\n');
+            joined.extend_from_slice(l);
+            *last = Cow::Owned(joined);
+        }
+    }
+    out
+}
+
+/// Recognise a file's format from its first bytes. Every format scores the sampled lines: the
+/// share of them it reads completely (continuation lines of multi-line formats left out of the
+/// count). The best share wins, then the most lines read, then the most specific format. A
+/// format must read at least half of the lines it scores. Returns the format and its share, or
+/// why none fits.
+pub fn detect(head: &[u8], truncated: bool) -> Result<(FormatId, f64), String> {
     const SAMPLE: usize = 64;
     let mut lines: Vec<&[u8]> = chunk::lines(head).map(|(s, e)| &head[s..e]).filter(|l| !l.is_empty()).collect();
     if truncated && lines.len() > 1 {
@@ -220,15 +430,36 @@ pub fn detect(head: &[u8], truncated: bool) -> Option<FormatId> {
     }
     lines.truncate(SAMPLE);
     if lines.is_empty() {
-        return None;
+        return Err("no lines in the first 64 KiB".into());
     }
-    let mut best: Option<(FormatId, usize)> = None;
+    if lines.iter().filter(|l| simdutf8::basic::from_utf8(l).is_err() || l.contains(&0)).count() * 2 > lines.len() {
+        return Err("binary data (most sampled lines are not text)".into());
+    }
+    let mut best: Option<(FormatId, f64, usize)> = None;
     for f in FormatId::ALL {
         let mut dates = DateCache::default();
-        let n = lines.iter().filter(|l| f.matches(l, &mut dates)).count();
-        if n > 0 && best.is_none_or(|(_, b)| n > b) {
-            best = Some((f, n));
+        let (mut scored, mut read) = (0usize, 0usize);
+        for rec in records(&lines, f.record_start()) {
+            scored += 1;
+            if f.matches(&rec, &mut dates) {
+                read += 1;
+            }
+        }
+        if read == 0 {
+            continue;
+        }
+        let share = read as f64 / scored as f64;
+        let better = match best {
+            None => true,
+            Some((_, s, r)) => share > s + 1e-9 || ((share - s).abs() <= 1e-9 && read > r),
+        };
+        if better {
+            best = Some((f, share, read));
         }
     }
-    best.filter(|&(_, n)| 2 * n >= lines.len()).map(|(f, _)| f)
+    match best {
+        Some((f, share, _)) if share >= 0.5 => Ok((f, share)),
+        Some((f, share, _)) => Err(format!("no format reads most lines (best: {} reads {:.0}% of {} sampled)", f.as_str(), share * 100.0, lines.len())),
+        None => Err(format!("no known format reads any of the {} sampled lines", lines.len())),
+    }
 }

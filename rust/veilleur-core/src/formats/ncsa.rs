@@ -21,6 +21,8 @@ pub struct AccessLine {
     pub ident: Option<Span>,
     pub user: Option<Span>,
     pub ts: i64,
+    /// The timestamp's zone is `+0000` / `-0000` (GMT).
+    pub gmt: bool,
     pub request: Span,
     pub method: Option<Span>,
     pub url: Option<Span>,
@@ -79,6 +81,7 @@ pub fn parse_head(line: &[u8], dates: &mut DateCache, r: &mut AccessLine) -> Res
 
     let close = memchr::memchr(b']', &line[open..]).ok_or("unterminated timestamp")? + open;
     r.ts = dates.parse_ncsa(&line[open + 1..close]).ok_or("bad timestamp")?;
+    r.gmt = line[..close].ends_with(b"+0000") || line[..close].ends_with(b"-0000");
 
     let mut pos = close + 1;
     while pos < line.len() && line[pos] == b' ' {

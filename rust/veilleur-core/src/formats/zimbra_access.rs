@@ -1,5 +1,6 @@
 //! `zimbra_access`: mailboxd's Jetty `access_log.YYYY-MM-DD` — combined plus the request
-//! latency in milliseconds (`logLatency`), always in GMT (`+0000`). Field 1 is the
+//! latency in milliseconds (`logLatency`), always in GMT (`+0000`; detection requires it, a
+//! forced `format=` reads any offset). Field 1 is the
 //! X-Forwarded-For value when present, possibly a list (`203.0.113.5, 10.10.2.10`).
 
 use crate::time::DateCache;
@@ -29,6 +30,8 @@ pub fn parse(line: &[u8], dates: &mut DateCache, r: &mut AccessLine) -> Result<(
         return Err("text after the latency field".into());
     }
     r.client_ip = ncsa::first_client_ip(line, r.client);
-    r.complete = full && r.latency_ms.is_some();
+    // Jetty writes GMT whatever the server's zone: a trailing integer after a local-time stamp
+    // is another server's field (Apache's %D), so detection does not take it for this format.
+    r.complete = full && r.latency_ms.is_some() && r.gmt;
     Ok(())
 }

@@ -1,0 +1,345 @@
+//! IP addresses and CIDRs as sorted, disjoint ranges. Every address space boundary of every
+//! range splits the space into segments; each segment lists the indicators covering it, so
+//! nested networks (a /22, one of its /24s, an address inside) all report. IPv4 lives in its
+//! own `u32` table with a 64k-entry index on the top 16 bits (one or two probes per lookup);
+//! IPv6 ranges overlapping `::ffff:0:0/96` (IPv4-mapped) are also entered in the IPv4 table,
+//! and IPv4-mapped addresses in the data are looked up there.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// Segments: `starts[i]..starts[i+1]` is covered by `ids[offsets[i]..offsets[i+1]]`.
+struct Segments<T> {
+    starts: Vec<T>,
+    offsets: Vec<u32>,
+    ids: Vec<u32>,
+}
+
+impl<T: Copy + Ord> Segments<T> {
+    /// Sweep over range ends. `ranges` are inclusive `(lo, hi, id)`; `next(hi)` is `hi + 1`
+    /// or `None` at the top of the space.
+    fn build(mut ranges: Vec<(T, T, u32)>, zero: T, next: impl Fn(T) -> Option<T>) -> Self {
+        // events: (position, is_start, id); ends sort before starts at the same position
+        let mut ev: Vec<(T, bool, u32)> = Vec::with_capacity(ranges.len() * 2 + 1);
+        ranges.sort_unstable();
+        ranges.dedup();
+        for &(lo, hi, id) in &ranges {
+            ev.push((lo, true, id));
+            if let Some(n) = next(hi) {
+                ev.push((n, false, id));
+            }
+        }
+        ev.sort_unstable();
+        let mut starts = vec![zero];
+        let mut offsets = vec![0u32];
+        let mut ids = Vec::new();
+        let mut active: Vec<u32> = Vec::new();
+        let mut i = 0;
+        while i < ev.len() {
+            let pos = ev[i].0;
+            while i < ev.len() && ev[i].0 == pos {
+                let (_, start, id) = ev[i];
+                if start {
+                    active.push(id);
+                } else if let Some(k) = active.iter().position(|&a| a == id) {
+                    active.swap_remove(k);
+                }
+                i += 1;
+            }
+            if *starts.last().expect("non-empty") == pos {
+                // replace the (empty) segment starting at the same position
+                ids.truncate(*offsets.last().expect("non-empty") as usize);
+                offsets.pop();
+                starts.pop();
+            }
+            offsets.push(ids.len() as u32);
+            starts.push(pos);
+            let mut sorted = active.clone();
+            sorted.sort_unstable();
+            ids.extend_from_slice(&sorted);
+        }
+        offsets.push(ids.len() as u32);
+        Segments { starts, offsets, ids }
+    }
+
+    #[inline]
+    fn ids_in(&self, seg: usize) -> &[u32] {
+        &self.ids[self.offsets[seg] as usize..self.offsets[seg + 1] as usize]
+    }
+
+    fn seg_of(&self, x: T, lo: usize, hi: usize) -> usize {
+        // last segment in lo..=hi whose start <= x
+        lo + self.starts[lo..=hi].partition_point(|&s| s <= x) - 1
+    }
+}
+
+/// The IP/CIDR matcher.
+pub struct IpTable {
+    v4: Segments<u32>,
+    /// `index[k]` = segment containing `k << 16`, for k in 0..=65536 (the last one is the
+    /// final segment).
+    v4_index: Vec<u32>,
+    v6: Segments<u128>,
+    len: usize,
+}
+
+const MAPPED_LO: u128 = 0xffff_0000_0000;
+const MAPPED_HI: u128 = 0xffff_ffff_ffff;
+
+impl IpTable {
+    /// `entries`: (network address, prefix length, indicator id); an address is a /32 or /128.
+    pub fn new(entries: &[(IpAddr, u8, u32)]) -> Self {
+        let mut r4 = Vec::new();
+        let mut r6 = Vec::new();
+        for &(ip, len, id) in entries {
+            match ip {
+                IpAddr::V4(a) => {
+                    let mask = if len == 0 { 0 } else { u32::MAX << (32 - u32::from(len.min(32))) };
+                    let lo = u32::from(a) & mask;
+                    r4.push((lo, lo | !mask, id));
+                }
+                IpAddr::V6(a) => {
+                    let mask = if len == 0 { 0 } else { u128::MAX << (128 - u32::from(len.min(128))) };
+                    let lo = u128::from(a) & mask;
+                    let hi = lo | !mask;
+                    r6.push((lo, hi, id));
+                    let (mlo, mhi) = (lo.max(MAPPED_LO), hi.min(MAPPED_HI));
+                    if mlo <= mhi {
+                        r4.push(((mlo & 0xffff_ffff) as u32, (mhi & 0xffff_ffff) as u32, id));
+                    }
+                }
+            }
+        }
+        let v4 = Segments::build(r4, 0u32, |h: u32| h.checked_add(1));
+        let v6 = Segments::build(r6, 0u128, |h: u128| h.checked_add(1));
+        let last = v4.starts.len() - 1;
+        let mut v4_index = Vec::with_capacity(65537);
+        for k in 0..=65536u64 {
+            let x = if k == 65536 { u32::MAX } else { (k << 16) as u32 };
+            v4_index.push(v4.seg_of(x, 0, last) as u32);
+        }
+        IpTable { v4, v4_index, v6, len: entries.len() }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Indicators covering an IPv4 address (sorted ids).
+    #[inline]
+    pub fn lookup_v4(&self, a: u32) -> &[u32] {
+        let k = (a >> 16) as usize;
+        let lo = self.v4_index[k] as usize;
+        let hi = self.v4_index[k + 1] as usize;
+        let seg = if lo == hi { lo } else { self.v4.seg_of(a, lo, hi) };
+        self.v4.ids_in(seg)
+    }
+
+    /// Hint the cache about the index entry `lookup_v4(a)` will read first.
+    #[inline]
+    pub fn prefetch_v4(&self, a: u32) {
+        prefetch(&self.v4_index[(a >> 16) as usize]);
+    }
+
+    /// Indicators covering an IPv6 address (IPv4-mapped ones are looked up as IPv4).
+    pub fn lookup_v6(&self, a: Ipv6Addr) -> &[u32] {
+        if let Some(v4) = a.to_ipv4_mapped() {
+            return self.lookup_v4(u32::from(v4));
+        }
+        let x = u128::from(a);
+        let seg = self.v6.seg_of(x, 0, self.v6.starts.len() - 1);
+        self.v6.ids_in(seg)
+    }
+
+    pub fn lookup(&self, ip: IpAddr) -> &[u32] {
+        match ip {
+            IpAddr::V4(a) => self.lookup_v4(u32::from(a)),
+            IpAddr::V6(a) => self.lookup_v6(a),
+        }
+    }
+}
+
+/// The high bit of each byte of `m` (a mask of 0x80/0x00 bytes) gathered into 8 bits.
+#[inline]
+fn movemask(m: u64) -> u32 {
+    ((m >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32
+}
+
+/// 0x80 in each byte of `w` (all < 0x80 or not) equal to `c`, exactly.
+#[inline]
+fn eq_bytes(w: u64, c: u8) -> u64 {
+    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let x = w ^ (u64::from(c) * 0x0101_0101_0101_0101);
+    !(((x & LO7) + LO7) | x | LO7)
+}
+
+/// 0x80 in each byte of `w` that is an ASCII digit.
+#[inline]
+fn digit_bytes(w: u64) -> u64 {
+    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let h7 = w & LO7;
+    let ge0 = h7 + 0x5050_5050_5050_5050; // high bit where byte >= '0'
+    let gt9 = h7 + 0x4646_4646_4646_4646; // high bit where byte > '9'
+    ge0 & !gt9 & !w & 0x8080_8080_8080_8080
+}
+
+/// Ask the CPU to bring `x`'s cache line in; lookups of a batch of rows then overlap their
+/// cache misses instead of waiting for each in turn.
+#[inline(always)]
+fn prefetch<T>(x: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint; it never faults and reads nothing observable.
+    #[allow(unused_unsafe)]
+    unsafe {
+        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>((x as *const T).cast::<i8>());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
+}
+
+/// A dotted-quad IPv4 without leading zeros, the whole of `b`. Word-at-a-time: the dots and
+/// digits are found as bit masks, then the four parts are read independently (no branch on
+/// where the dots fall, which is unpredictable from one row to the next).
+#[inline]
+pub fn parse_v4(b: &[u8]) -> Option<u32> {
+    let n = b.len();
+    if !(7..=15).contains(&n) {
+        return None;
+    }
+    // the bytes as a little-endian u128, zero above n, without a variable-length copy
+    let rd8 = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+    let (lo, hi) = if n >= 8 {
+        (rd8(0), rd8(n - 8).checked_shr(8 * (16 - n as u32)).unwrap_or(0))
+    } else {
+        let rd4 = |i: usize| u64::from(u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes")));
+        (rd4(0) | rd4(3) << 24, 0)
+    };
+    let words = [lo, hi, 0];
+    let byte = |i: usize| (words[i >> 3] >> ((i & 7) * 8)) as u8;
+    let dots = movemask(eq_bytes(lo, b'.')) | movemask(eq_bytes(hi, b'.')) << 8;
+    let digits = movemask(digit_bytes(lo)) | movemask(digit_bytes(hi)) << 8;
+    let r2 = dots & dots.wrapping_sub(1);
+    let r3 = r2 & r2.wrapping_sub(1);
+    // exactly three dots, and nothing but dots and digits
+    if r3 == 0 || r3 & (r3 - 1) != 0 || (dots | digits) != (1u32 << n) - 1 {
+        return None;
+    }
+    let p1 = dots.trailing_zeros() as usize;
+    let p2 = r2.trailing_zeros() as usize;
+    let p3 = r3.trailing_zeros() as usize;
+    const W0: [u32; 4] = [0, 1, 10, 100];
+    const W1: [u32; 4] = [0, 0, 1, 10];
+    const W2: [u32; 4] = [0, 0, 0, 1];
+    let mut acc = 0u32;
+    let mut bad = false;
+    for (s, e) in [(0, p1), (p1 + 1, p2), (p2 + 1, p3), (p3 + 1, n)] {
+        let l = e.wrapping_sub(s);
+        if !(1..=3).contains(&l) {
+            return None;
+        }
+        let d0 = u32::from(byte(s).wrapping_sub(b'0'));
+        let d1 = u32::from(byte(s + 1).wrapping_sub(b'0'));
+        let d2 = u32::from(byte(s + 2).wrapping_sub(b'0'));
+        let v = d0 * W0[l] + d1.wrapping_mul(W1[l]) + d2.wrapping_mul(W2[l]);
+        bad |= (l > 1 && d0 == 0) | (v > 255);
+        acc = (acc << 8) | (v & 255);
+    }
+    (!bad).then_some(acc)
+}
+
+/// An IP address, the whole of `b` (IPv6 optionally in brackets).
+#[inline]
+pub fn parse_ip(b: &[u8]) -> Option<IpAddr> {
+    if let Some(a) = parse_v4(b) {
+        return Some(IpAddr::V4(Ipv4Addr::from(a)));
+    }
+    if b.len() < 2 || b.len() > 47 || !b.contains(&b':') {
+        return None;
+    }
+    let s = std::str::from_utf8(b).ok()?;
+    let s = s.strip_prefix('[').and_then(|x| x.strip_suffix(']')).unwrap_or(s);
+    s.parse::<Ipv6Addr>().ok().map(IpAddr::V6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(entries: &[(&str, u8)]) -> IpTable {
+        let e: Vec<_> = entries.iter().enumerate().map(|(i, (a, l))| (a.parse().unwrap(), *l, i as u32)).collect();
+        IpTable::new(&e)
+    }
+
+    fn look(t: &IpTable, s: &str) -> Vec<u32> {
+        t.lookup(parse_ip(s.as_bytes()).unwrap()).to_vec()
+    }
+
+    #[test]
+    fn exact_not_prefix_text() {
+        let tb = t(&[("10.0.0.13", 32)]);
+        assert_eq!(look(&tb, "10.0.0.13"), vec![0]);
+        assert!(look(&tb, "10.0.0.130").is_empty());
+        assert!(look(&tb, "10.0.0.12").is_empty());
+        assert!(look(&tb, "10.0.0.14").is_empty());
+    }
+
+    #[test]
+    fn slash22_and_nesting() {
+        let tb = t(&[("198.51.100.0", 22), ("198.51.101.0", 24), ("198.51.101.7", 32)]);
+        for s in ["198.51.100.0", "198.51.100.255", "198.51.102.9", "198.51.103.255"] {
+            assert_eq!(look(&tb, s), vec![0], "{s}");
+        }
+        assert_eq!(look(&tb, "198.51.101.6"), vec![0, 1]);
+        assert_eq!(look(&tb, "198.51.101.7"), vec![0, 1, 2]);
+        assert!(look(&tb, "198.51.99.255").is_empty());
+        assert!(look(&tb, "198.51.104.0").is_empty());
+    }
+
+    #[test]
+    fn extremes_and_v6() {
+        let tb = t(&[("0.0.0.0", 0), ("2001:db8::", 32), ("::ffff:192.0.2.0", 120), ("255.255.255.255", 32)]);
+        assert_eq!(look(&tb, "1.2.3.4"), vec![0]);
+        assert_eq!(look(&tb, "255.255.255.255"), vec![0, 3]);
+        assert_eq!(look(&tb, "192.0.2.9"), vec![0, 2]);
+        assert_eq!(look(&tb, "::ffff:192.0.2.9"), vec![0, 2]);
+        assert_eq!(look(&tb, "2001:db8:ffff::1"), vec![1]);
+        assert_eq!(look(&tb, "2001:0DB8::1"), vec![1]);
+        assert!(look(&tb, "2001:db9::").is_empty());
+        let all6 = t(&[("::", 0)]);
+        assert_eq!(look(&all6, "8.8.8.8"), vec![0]);
+        let empty = t(&[]);
+        assert!(look(&empty, "8.8.8.8").is_empty());
+        assert!(look(&empty, "::1").is_empty());
+    }
+
+    #[test]
+    fn v4_parser_agrees_with_std() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let alphabet = b"0123456789.0125.";
+        for _ in 0..300_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = 7 + (x % 9) as usize;
+            let s: Vec<u8> = (0..len).map(|i| alphabet[((x >> (4 * i + 3)) & 15) as usize]).collect();
+            let text = std::str::from_utf8(&s).unwrap();
+            let std = text.parse::<Ipv4Addr>().ok().map(u32::from);
+            assert_eq!(parse_v4(&s), std, "{text}");
+        }
+        for a in [0u32, 1, 0x0a00_0001, 0xffff_ffff, 0x6464_6464, 0x0909_0909] {
+            let t = Ipv4Addr::from(a).to_string();
+            assert_eq!(parse_v4(t.as_bytes()), Some(a), "{t}");
+        }
+    }
+
+    #[test]
+    fn v4_parser() {
+        assert_eq!(parse_v4(b"1.2.3.4"), Some(0x01020304));
+        assert_eq!(parse_v4(b"255.255.255.255"), Some(u32::MAX));
+        assert_eq!(parse_v4(b"10.0.0.0"), Some(0x0a000000));
+        assert_eq!(parse_v4(b"0.0.0.0"), Some(0));
+        assert_eq!(parse_v4(b"100.200.250.199"), Some(0x64c8fac7));
+        for bad in ["01.2.3.4", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1..2.3", "1.2.3.4 ", "a.b.c.d", "1.2.3.00", "1.2.3.", ".1.2.3", "1.2.3.4/", "1:2.3.4.5"] {
+            assert_eq!(parse_v4(bad.as_bytes()), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,683 @@
+//! The compiled indicator set and its run over Arrow record batches.
+//!
+//! Each checked column has a [`Role`] that decides how a cell is read:
+//!
+//! * `ip`: the cell is an IP address (IPv4, IPv6 in any RFC 4291 form, IPv4-mapped IPv6),
+//!   looked up in the IP/CIDR segments; a cell that is not one address (an X-Forwarded-For
+//!   list, `ip:port`) is read as text.
+//! * `domain`: the cell is a host name (a trailing dot and a `:port` are ignored), matched
+//!   against domain indicators on label boundaries; an IP address goes to the IP table.
+//! * `text` (url, referrer, query, message): every token is classified (IPv4, IPv6,
+//!   host names, hashes, e-mail addresses) and looked up; URL indicators, URI paths and
+//!   free strings are searched with Aho-Corasick. Percent-encoded text is also decoded (twice
+//!   at most) and searched again.
+//! * `user_agent`: the whole cell equals a user-agent indicator, byte for byte.
+//! * `email`: the cell, lower-cased, equals an e-mail indicator; its domain part is matched
+//!   against domain indicators.
+//! * `hash`: the cell, lower-cased, equals an md5/sha1/sha256 indicator.
+//!
+//! One hit is reported per (row, column, indicator), with the first text that matched.
+//! Memory is proportional to the indicators plus the hits; no per-row allocation.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, OnceLock};
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use arrow_array::builder::{StringBuilder, UInt32Builder, UInt64Builder};
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, ArrayRef, LargeStringArray, RecordBatch, StringArray, StringViewArray};
+use arrow_buffer::NullBuffer;
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use rayon::prelude::*;
+
+use super::domain::DomainTable;
+use super::ip::{parse_ip, parse_v4, IpTable};
+use super::normalize::parse_cidr;
+use super::text::{decoded, for_each_token};
+use super::Kind;
+
+/// How a column's cells are read (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Ip,
+    Domain,
+    Text,
+    UserAgent,
+    Email,
+    Hash,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        Some(match s {
+            "ip" => Role::Ip,
+            "domain" => Role::Domain,
+            "text" | "url" => Role::Text,
+            "user_agent" => Role::UserAgent,
+            "email" => Role::Email,
+            "hash" => Role::Hash,
+            _ => return None,
+        })
+    }
+}
+
+/// A column to check: its name, its role, and optionally a column whose non-null value on a
+/// row means this cell is skipped (the events' `message` of an access log repeats its `url`).
+#[derive(Clone, Debug)]
+pub struct ColumnSpec {
+    pub name: String,
+    pub role: Role,
+    pub unless: Option<String>,
+}
+
+/// The hits schema: `row` (global row index in the table), `column`, `ioc` (index in the
+/// set), `value` (the cell), `matched` (the text in the cell that matched).
+pub fn hits_schema() -> SchemaRef {
+    static S: OnceLock<SchemaRef> = OnceLock::new();
+    S.get_or_init(|| {
+        Arc::new(Schema::new(vec![
+            Field::new("row", DataType::UInt64, false),
+            Field::new("column", DataType::Utf8, false),
+            Field::new("ioc", DataType::UInt32, false),
+            Field::new("value", DataType::Utf8, false),
+            Field::new("matched", DataType::Utf8, false),
+        ]))
+    })
+    .clone()
+}
+
+/// The compiled set.
+pub struct IocMatcher {
+    kinds: Vec<Kind>,
+    values: Vec<String>,
+    ips: IpTable,
+    domains: DomainTable,
+    url_ac: Option<AhoCorasick>,
+    /// per URL pattern: indicator id, byte offset where the case-sensitive part begins
+    url_pats: Vec<(u32, usize)>,
+    sub_ac: Option<AhoCorasick>,
+    sub_ids: Vec<u32>,
+    uas: HashMap<Box<[u8]>, Vec<u32>>,
+    ua_lens: Vec<bool>,
+    hashes: HashMap<Box<[u8]>, Vec<u32>>,
+    emails: HashMap<Box<[u8]>, Vec<u32>>,
+}
+
+/// Where the case-sensitive part of a normalised URL starts (after scheme and authority).
+fn url_path_start(u: &str) -> usize {
+    let after = u.find("://").map_or(0, |i| i + 3);
+    u[after..].find(['/', '?']).map_or(u.len(), |i| after + i)
+}
+
+#[inline]
+fn url_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')
+}
+
+impl IocMatcher {
+    /// Compile normalised indicators (as produced by [`super::normalize`]); indicator ids are
+    /// positions in `iocs`.
+    pub fn new(iocs: &[(Kind, String)]) -> Result<Self, String> {
+        let mut ip_entries = Vec::new();
+        let mut dom = Vec::new();
+        let mut url_pats = Vec::new();
+        let mut url_texts = Vec::new();
+        let mut sub_texts = Vec::new();
+        let mut sub_ids = Vec::new();
+        let mut uas: HashMap<Box<[u8]>, Vec<u32>> = HashMap::new();
+        let mut hashes: HashMap<Box<[u8]>, Vec<u32>> = HashMap::new();
+        let mut emails: HashMap<Box<[u8]>, Vec<u32>> = HashMap::new();
+        for (i, (kind, v)) in iocs.iter().enumerate() {
+            let id = u32::try_from(i).map_err(|_| "too many indicators".to_string())?;
+            let bad = |why: &str| format!("indicator {i} ({} {v:?}) is not normalised: {why}", kind.as_str());
+            match kind {
+                Kind::Ip => {
+                    let ip: IpAddr = v.parse().map_err(|_| bad("not an IP address"))?;
+                    ip_entries.push((ip, if ip.is_ipv4() { 32 } else { 128 }, id));
+                }
+                Kind::Cidr => {
+                    let (net, len) = parse_cidr(v).map_err(|e| bad(&e))?;
+                    ip_entries.push((net, len, id));
+                }
+                Kind::Domain => dom.push((v.as_str(), id)),
+                Kind::Url => {
+                    url_pats.push((id, url_path_start(v)));
+                    url_texts.push(v.as_bytes());
+                }
+                Kind::Uri | Kind::String => {
+                    sub_texts.push(v.as_bytes());
+                    sub_ids.push(id);
+                }
+                Kind::UserAgent => uas.entry(v.as_bytes().into()).or_default().push(id),
+                Kind::Md5 | Kind::Sha1 | Kind::Sha256 => hashes.entry(v.to_ascii_lowercase().into_bytes().into()).or_default().push(id),
+                Kind::Email => emails.entry(v.to_ascii_lowercase().into_bytes().into()).or_default().push(id),
+            }
+        }
+        let url_ac = if url_texts.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .ascii_case_insensitive(true)
+                    .build(&url_texts)
+                    .map_err(|e| e.to_string())?,
+            )
+        };
+        let sub_ac = if sub_texts.is_empty() {
+            None
+        } else {
+            Some(AhoCorasick::builder().match_kind(MatchKind::Standard).build(&sub_texts).map_err(|e| e.to_string())?)
+        };
+        let max_ua = uas.keys().map(|k| k.len()).max().map_or(0, |m| m + 1);
+        let mut ua_lens = vec![false; max_ua];
+        for k in uas.keys() {
+            ua_lens[k.len()] = true;
+        }
+        Ok(IocMatcher {
+            kinds: iocs.iter().map(|(k, _)| *k).collect(),
+            values: iocs.iter().map(|(_, v)| v.clone()).collect(),
+            ips: IpTable::new(&ip_entries),
+            domains: DomainTable::new(&dom),
+            url_ac,
+            url_pats,
+            sub_ac,
+            sub_ids,
+            uas,
+            ua_lens,
+            hashes,
+            emails,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.kinds.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.kinds.is_empty()
+    }
+
+    pub fn kind(&self, id: u32) -> Kind {
+        self.kinds[id as usize]
+    }
+
+    pub fn value(&self, id: u32) -> &str {
+        &self.values[id as usize]
+    }
+
+    /// Indicators matching one cell read with `role`, as (id, matched text), at most one per id.
+    pub fn match_cell(&self, role: Role, cell: &[u8]) -> Vec<(u32, String)> {
+        let mut out = Vec::new();
+        let mut ctx = Ctx::default();
+        self.cell(role, cell, &mut ctx, &mut out);
+        out
+    }
+
+    fn cell(&self, role: Role, cell: &[u8], ctx: &mut Ctx, out: &mut Found) {
+        if cell.is_empty() {
+            return;
+        }
+        match role {
+            Role::Ip => {
+                if self.ips.is_empty() {
+                    return;
+                }
+                match parse_ip(cell) {
+                    Some(ip) => emit(out, self.ips.lookup(ip), cell),
+                    None => self.tokens(cell, out),
+                }
+            }
+            Role::Domain => {
+                if cell.contains(&b':') || cell.contains(&b'/') || cell.contains(&b'@') {
+                    self.tokens(cell, out);
+                } else if cell[0].is_ascii_digit() && parse_v4(cell).is_some() {
+                    if let Some(a) = parse_v4(cell) {
+                        emit(out, self.ips.lookup_v4(a), cell);
+                    }
+                } else {
+                    self.domains.for_each_match(cell, |ids, _| emit(out, ids, cell));
+                }
+            }
+            Role::Text => {
+                self.text(cell, out);
+                if let Some(d) = decoded(cell, &mut ctx.a, &mut ctx.b) {
+                    self.text(d, out);
+                }
+            }
+            Role::UserAgent => {
+                if self.ua_lens.get(cell.len()).copied().unwrap_or(false) {
+                    if let Some(ids) = self.uas.get(cell) {
+                        emit(out, ids, cell);
+                    }
+                }
+            }
+            Role::Email => {
+                if memchr::memchr(b'@', cell).is_some() {
+                    self.token(cell, out);
+                }
+            }
+            Role::Hash => self.simple(cell, out),
+        }
+    }
+
+    /// Match rows `rows` of one column. IPv4 cells of `ip` columns and plain host names of
+    /// `domain` columns take a direct path; everything else goes through [`Self::cell`].
+    #[allow(clippy::too_many_arguments)]
+    fn column(
+        &self,
+        role: Role,
+        si: u32,
+        col: &Col<'_>,
+        unless: Option<&dyn Array>,
+        rows: std::ops::Range<usize>,
+        base: u64,
+        ctx: &mut Ctx,
+        hits: &mut Vec<Hit>,
+    ) {
+        let mut found: Found = Vec::new();
+        let push = |hits: &mut Vec<Hit>, row: usize, cell: &[u8], found: &mut Found| {
+            for (id, m) in found.drain(..) {
+                hits.push(Hit { row: base + row as u64, col: si, ioc: id, value: String::from_utf8_lossy(cell).into_owned(), matched: m });
+            }
+        };
+        // IPv4 cells of ip columns are parsed in groups of B, their index entries prefetched,
+        // then looked up: the cache misses of a group overlap.
+        const B: usize = 16;
+        let mut pending: [(usize, u32); B] = [(0, 0); B];
+        let mut np = 0;
+        let flush = |pending: &[(usize, u32)], hits: &mut Vec<Hit>, found: &mut Found| {
+            for &(row, a) in pending {
+                let ids = self.ips.lookup_v4(a);
+                if !ids.is_empty() {
+                    let cell = col.get(row).unwrap_or_default();
+                    emit(found, ids, cell);
+                    push(hits, row, cell, found);
+                }
+            }
+        };
+        for row in rows {
+            if unless.is_some_and(|u| u.is_valid(row)) {
+                continue;
+            }
+            let Some(cell) = col.get(row) else { continue };
+            match role {
+                Role::Ip => {
+                    if let Some(a) = parse_v4(cell) {
+                        self.ips.prefetch_v4(a);
+                        pending[np] = (row, a);
+                        np += 1;
+                        if np == B {
+                            flush(&pending, hits, &mut found);
+                            np = 0;
+                        }
+                        continue;
+                    }
+                }
+                Role::Domain => {
+                    let plain = !cell.is_empty() && !cell[0].is_ascii_digit() && memchr::memchr3(b':', b'/', b'@', cell).is_none();
+                    if plain {
+                        self.domains.for_each_match(cell, |ids, _| emit(&mut found, ids, cell));
+                        if !found.is_empty() {
+                            push(hits, row, cell, &mut found);
+                        }
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+            self.cell(role, cell, ctx, &mut found);
+            if !found.is_empty() {
+                push(hits, row, cell, &mut found);
+            }
+        }
+        flush(&pending[..np], hits, &mut found);
+    }
+
+    fn text(&self, t: &[u8], out: &mut Found) {
+        self.tokens(t, out);
+        if let Some(ac) = &self.url_ac {
+            for m in ac.find_overlapping_iter(t) {
+                let (s, e) = (m.start(), m.end());
+                let (id, cs) = self.url_pats[m.pattern().as_usize()];
+                let pat = self.values[id as usize].as_bytes();
+                let before_ok = s == 0 || !url_char(t[s - 1]);
+                let after_ok = e == t.len() || !(url_char(t[e]) || matches!(t[e], b'~' | b'%' | b':'));
+                if before_ok && after_ok && t[s + cs..e] == pat[cs..] {
+                    emit(out, &[id], &t[s..e]);
+                }
+            }
+        }
+        if let Some(ac) = &self.sub_ac {
+            for m in ac.find_overlapping_iter(t) {
+                emit(out, &[self.sub_ids[m.pattern().as_usize()]], &t[m.start()..m.end()]);
+            }
+        }
+    }
+
+    fn tokens(&self, t: &[u8], out: &mut Found) {
+        if self.ips.is_empty() && self.domains.is_empty() && self.hashes.is_empty() && self.emails.is_empty() {
+            return;
+        }
+        for_each_token(t, |s, e| self.token(&t[s..e], out));
+    }
+
+    /// One token: an e-mail address (and its domain), an IPv6 address, or `:`-separated
+    /// simple tokens (host:port, scheme:).
+    fn token(&self, t: &[u8], out: &mut Found) {
+        let t = trim(t, b".-_");
+        let t = if t.ends_with(b"::") { t } else { t.strip_suffix(b":").unwrap_or(t) };
+        if t.is_empty() {
+            return;
+        }
+        if let Some(at) = memchr::memrchr(b'@', t) {
+            if !self.emails.is_empty() && t.len() <= 254 {
+                let mut buf = [0u8; 254];
+                let low = &mut buf[..t.len()];
+                low.copy_from_slice(t);
+                low.make_ascii_lowercase();
+                if let Some(ids) = self.emails.get(&*low) {
+                    emit(out, ids, t);
+                }
+            }
+            self.token(&t[at + 1..], out);
+            return;
+        }
+        let colons = memchr::memchr_iter(b':', t).count();
+        if colons >= 2 {
+            if let Some(ip) = parse_ip(t) {
+                emit(out, self.ips.lookup(ip), t);
+                return;
+            }
+        }
+        if colons > 0 {
+            for part in t.split(|&b| b == b':') {
+                self.simple(part, out);
+            }
+        } else {
+            self.simple(t, out);
+        }
+    }
+
+    /// An IPv4 address, a hash, or a dotted host name.
+    #[inline]
+    fn simple(&self, t: &[u8], out: &mut Found) {
+        let t = trim(t, b".-_");
+        if t.is_empty() {
+            return;
+        }
+        if t[0].is_ascii_digit() {
+            if let Some(a) = parse_v4(t) {
+                emit(out, self.ips.lookup_v4(a), t);
+                return;
+            }
+        }
+        if matches!(t.len(), 32 | 40 | 64) && !self.hashes.is_empty() && t.iter().all(u8::is_ascii_hexdigit) {
+            let mut buf = [0u8; 64];
+            let low = &mut buf[..t.len()];
+            low.copy_from_slice(t);
+            low.make_ascii_lowercase();
+            if let Some(ids) = self.hashes.get(&*low) {
+                emit(out, ids, t);
+            }
+            return;
+        }
+        if !self.domains.is_empty() && memchr::memchr(b'.', t).is_some() {
+            self.domains.for_each_match(t, |ids, _| emit(out, ids, t));
+        }
+    }
+
+    /// Match the columns `specs` of `batches` (all with one schema); rows are numbered across
+    /// batches from 0. Runs on the rayon pool in chunks of rows; hits come out in row order.
+    pub fn match_batches(&self, batches: &[RecordBatch], specs: &[ColumnSpec]) -> Result<RecordBatch, String> {
+        const CHUNK: usize = 32 * 1024;
+        let mut prepared = Vec::with_capacity(batches.len());
+        let mut tasks = Vec::new();
+        let mut base = 0u64;
+        for (bi, batch) in batches.iter().enumerate() {
+            let mut cols = Vec::with_capacity(specs.len());
+            for (si, spec) in specs.iter().enumerate() {
+                let arr = batch.column_by_name(&spec.name).ok_or_else(|| format!("no column {:?} in the table", spec.name))?;
+                let col = Col::new(arr.as_ref()).ok_or_else(|| {
+                    format!("column {:?} is {}, not a string column (Utf8, LargeUtf8, Utf8View or a dictionary of them)", spec.name, arr.data_type())
+                })?;
+                let unless = match &spec.unless {
+                    Some(u) => batch.column_by_name(u).cloned(),
+                    None => None,
+                };
+                cols.push((si, col, unless));
+            }
+            prepared.push(cols);
+            let n = batch.num_rows();
+            let mut lo = 0;
+            while lo < n {
+                let hi = (lo + CHUNK).min(n);
+                tasks.push((bi, lo, hi, base));
+                lo = hi;
+            }
+            base += n as u64;
+        }
+        let parts: Vec<Vec<Hit>> = tasks
+            .par_iter()
+            .map(|&(bi, lo, hi, base)| {
+                let mut ctx = Ctx::default();
+                let mut hits = Vec::new();
+                // column by column (one role per loop, predictable branches), then row order
+                for (si, col, unless) in &prepared[bi] {
+                    self.column(specs[*si].role, *si as u32, col, unless.as_deref(), lo..hi, base, &mut ctx, &mut hits);
+                }
+                hits.sort_by_key(|h| (h.row, h.col));
+                hits
+            })
+            .collect();
+        let n: usize = parts.iter().map(Vec::len).sum();
+        let mut row = UInt64Builder::with_capacity(n);
+        let mut column = StringBuilder::new();
+        let mut ioc = UInt32Builder::with_capacity(n);
+        let mut value = StringBuilder::new();
+        let mut matched = StringBuilder::new();
+        for h in parts.into_iter().flatten() {
+            row.append_value(h.row);
+            column.append_value(&specs[h.col as usize].name);
+            ioc.append_value(h.ioc);
+            value.append_value(&h.value);
+            matched.append_value(&h.matched);
+        }
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(row.finish()),
+            Arc::new(column.finish()),
+            Arc::new(ioc.finish()),
+            Arc::new(value.finish()),
+            Arc::new(matched.finish()),
+        ];
+        RecordBatch::try_new(hits_schema(), cols).map_err(|e| e.to_string())
+    }
+}
+
+type Found = Vec<(u32, String)>;
+
+#[derive(Default)]
+struct Ctx {
+    a: Vec<u8>,
+    b: Vec<u8>,
+}
+
+struct Hit {
+    row: u64,
+    col: u32,
+    ioc: u32,
+    value: String,
+    matched: String,
+}
+
+#[inline]
+fn emit(out: &mut Found, ids: &[u32], matched: &[u8]) {
+    for &id in ids {
+        if !out.iter().any(|(x, _)| *x == id) {
+            out.push((id, String::from_utf8_lossy(matched).into_owned()));
+        }
+    }
+}
+
+#[inline]
+fn trim<'a>(mut t: &'a [u8], chars: &[u8]) -> &'a [u8] {
+    while let [first, rest @ ..] = t {
+        if chars.contains(first) {
+            t = rest;
+        } else {
+            break;
+        }
+    }
+    while let [rest @ .., last] = t {
+        if chars.contains(last) {
+            t = rest;
+        } else {
+            break;
+        }
+    }
+    t
+}
+
+/// A string column of any of the supported layouts.
+enum Col<'a> {
+    Utf8(&'a StringArray),
+    Large(&'a LargeStringArray),
+    View(&'a StringViewArray),
+    Dict { keys: Vec<usize>, nulls: Option<NullBuffer>, values: Box<Col<'a>> },
+}
+
+impl<'a> Col<'a> {
+    fn new(a: &'a dyn Array) -> Option<Col<'a>> {
+        Some(match a.data_type() {
+            DataType::Utf8 => Col::Utf8(a.as_string::<i32>()),
+            DataType::LargeUtf8 => Col::Large(a.as_string::<i64>()),
+            DataType::Utf8View => Col::View(a.as_string_view()),
+            DataType::Dictionary(_, _) => {
+                let d = a.as_any_dictionary_opt()?;
+                let values = Col::new(d.values().as_ref())?;
+                Col::Dict { keys: d.normalized_keys(), nulls: d.keys().logical_nulls(), values: Box::new(values) }
+            }
+            _ => return None,
+        })
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> Option<&'a [u8]> {
+        match self {
+            Col::Utf8(a) => a.is_valid(i).then(|| a.value(i).as_bytes()),
+            Col::Large(a) => a.is_valid(i).then(|| a.value(i).as_bytes()),
+            Col::View(a) => a.is_valid(i).then(|| a.value(i).as_bytes()),
+            Col::Dict { keys, nulls, values } => {
+                if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
+                    return None;
+                }
+                values.get(keys[i])
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ioc::normalize;
+
+    fn set(iocs: &[(&str, &str)]) -> IocMatcher {
+        let v: Vec<(Kind, String)> =
+            iocs.iter().map(|(k, v)| normalize(Kind::parse(k).unwrap(), v).unwrap()).collect();
+        IocMatcher::new(&v).unwrap()
+    }
+
+    fn ids(m: &IocMatcher, role: Role, cell: &str) -> Vec<u32> {
+        let mut v: Vec<u32> = m.match_cell(role, cell.as_bytes()).into_iter().map(|(i, _)| i).collect();
+        v.sort_unstable();
+        v
+    }
+
+    #[test]
+    fn embedded_indicators() {
+        let m = set(&[
+            ("ip", "203.0.113.7"),
+            ("domain", "evil.com"),
+            ("url", "http://203.0.113.7/x.sh"),
+            ("uri", "/service/extension/backup/mboximport"),
+            ("string", "account-name=admin&ow=1&no-switch=true"),
+            ("sha256", &"ab".repeat(32)),
+            ("email", "bad@evil.org"),
+        ]);
+        assert_eq!(ids(&m, Role::Text, "http://203.0.113.7/x.sh"), vec![0, 2]);
+        assert_eq!(ids(&m, Role::Text, "http://203.0.113.7/x.shell"), vec![0]);
+        assert_eq!(ids(&m, Role::Text, "HTTP://203.0.113.7/x.sh?a=1"), vec![0, 2]);
+        assert_eq!(ids(&m, Role::Text, "/x.sh"), Vec::<u32>::new());
+        assert_eq!(ids(&m, Role::Text, "evil.com:443"), vec![1]);
+        assert_eq!(ids(&m, Role::Text, "/s?cmd=curl%20http%3A%2F%2F203.0.113.7%2Fx.sh"), vec![0, 2]);
+        assert_eq!(ids(&m, Role::Text, "/go?u=https%253A%252F%252Fcdn.evil.com%252F"), vec![1]);
+        assert_eq!(
+            ids(&m, Role::Text, "/service/extension/backup/mboximport?account-name=admin&ow=1&no-switch=true"),
+            vec![3, 4]
+        );
+        assert_eq!(ids(&m, Role::Text, &format!("/f/{}", "AB".repeat(32))), vec![5]);
+        assert_eq!(ids(&m, Role::Text, "from Bad@Evil.org"), vec![6]);
+        assert_eq!(ids(&m, Role::Text, "http://myevil.com/ http://evil.com.cdn.net/ 203.0.113.70"), Vec::<u32>::new());
+        assert_eq!(ids(&m, Role::Domain, "WWW.EVIL.COM."), vec![1]);
+        assert_eq!(ids(&m, Role::Domain, "evil.co"), Vec::<u32>::new());
+        assert_eq!(ids(&m, Role::Ip, "203.0.113.7"), vec![0]);
+        assert_eq!(ids(&m, Role::Ip, "::ffff:203.0.113.7"), vec![0]);
+        assert_eq!(ids(&m, Role::Ip, "10.1.1.1, 203.0.113.7"), vec![0]);
+        assert_eq!(ids(&m, Role::Ip, "203.0.113.70"), Vec::<u32>::new());
+        let v6 = set(&[("ip", "2001:db8::")]);
+        assert_eq!(ids(&v6, Role::Text, "from [2001:db8::]:443"), vec![0]);
+        assert_eq!(ids(&v6, Role::Text, "from 2001:db8:: to"), vec![0]);
+        assert_eq!(ids(&m, Role::Email, "BAD@evil.org"), vec![6]);
+        assert_eq!(ids(&m, Role::Email, "x@a.evil.com"), vec![1]);
+    }
+
+    #[test]
+    fn user_agents_exact() {
+        let ua = "Mozilla/5.0 (X11; Linux x86_64; rv:101.0) Gecko/20100101 Firefox/101.0";
+        let m = set(&[("user_agent", ua)]);
+        assert_eq!(ids(&m, Role::UserAgent, ua), vec![0]);
+        assert!(ids(&m, Role::UserAgent, &format!("{ua} ")).is_empty());
+        assert!(ids(&m, Role::UserAgent, "curl/8.0").is_empty());
+    }
+
+    #[test]
+    fn batches_of_every_layout() {
+        use arrow_array::{DictionaryArray, types::Int32Type};
+        let m = set(&[("cidr", "198.51.100.0/22"), ("domain", "evil.com")]);
+        let ips = vec![Some("198.51.101.9"), None, Some("198.51.104.1"), Some("198.51.103.255")];
+        let doms = vec![Some("a.evil.com"), Some("evil.com"), None, Some("notevil.com")];
+        let cols: Vec<(ArrayRef, ArrayRef)> = vec![
+            (Arc::new(StringArray::from(ips.clone())), Arc::new(StringArray::from(doms.clone()))),
+            (Arc::new(LargeStringArray::from(ips.clone())), Arc::new(LargeStringArray::from(doms.clone()))),
+            (Arc::new(StringViewArray::from(ips.clone())), Arc::new(StringViewArray::from(doms.clone()))),
+            (
+                Arc::new(ips.iter().copied().collect::<DictionaryArray<Int32Type>>()),
+                Arc::new(doms.iter().copied().collect::<DictionaryArray<Int32Type>>()),
+            ),
+        ];
+        for (a, b) in cols {
+            let batch = RecordBatch::try_from_iter([("src_ip", a), ("domain", b)]).unwrap();
+            let specs = [
+                ColumnSpec { name: "src_ip".into(), role: Role::Ip, unless: None },
+                ColumnSpec { name: "domain".into(), role: Role::Domain, unless: None },
+            ];
+            let hits = m.match_batches(&[batch.clone(), batch], &specs).unwrap();
+            let rows: Vec<u64> = hits.column(0).as_primitive::<arrow_array::types::UInt64Type>().values().to_vec();
+            let iocs: Vec<u32> = hits.column(2).as_primitive::<arrow_array::types::UInt32Type>().values().to_vec();
+            assert_eq!(rows, vec![0, 0, 1, 3, 4, 4, 5, 7]);
+            assert_eq!(iocs, vec![0, 1, 1, 0, 0, 1, 1, 0]);
+        }
+    }
+
+    #[test]
+    fn bad_column() {
+        let m = set(&[("ip", "1.2.3.4")]);
+        let batch = RecordBatch::try_from_iter([("n", Arc::new(arrow_array::UInt32Array::from(vec![1])) as ArrayRef)]).unwrap();
+        let spec = [ColumnSpec { name: "n".into(), role: Role::Ip, unless: None }];
+        assert!(m.match_batches(&[batch.clone()], &spec).unwrap_err().contains("not a string column"));
+        let spec = [ColumnSpec { name: "zz".into(), role: Role::Ip, unless: None }];
+        assert!(m.match_batches(&[batch], &spec).unwrap_err().contains("no column"));
+    }
+}

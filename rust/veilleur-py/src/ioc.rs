@@ -1,0 +1,87 @@
+//! Bindings of `veilleur_core::ioc`: normalisation of indicator values, and the compiled
+//! matcher run over any Arrow table (GIL released while matching).
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use veilleur_core::ioc::matcher::ColumnSpec;
+use veilleur_core::ioc::{self, IocMatcher, Kind, Role};
+
+use crate::arrow_export::{import_table, ArrowTable};
+
+fn kind(name: &str) -> PyResult<Kind> {
+    Kind::parse(name).ok_or_else(|| {
+        let known: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+        PyValueError::new_err(format!("unknown indicator kind {name:?}; known kinds: {}", known.join(", ")))
+    })
+}
+
+/// Normalise `value` as an indicator of `kind`; returns `(kind, value)` (an IP written with
+/// `/len` becomes a cidr). Raises ValueError with the reason when the value is invalid.
+#[pyfunction]
+fn normalize_ioc(kind_name: &str, value: &str) -> PyResult<(&'static str, String)> {
+    let k = kind(kind_name)?;
+    let (k, v) = ioc::normalize(k, value).map_err(PyValueError::new_err)?;
+    Ok((k.as_str(), v))
+}
+
+/// The kind a bare value looks like.
+#[pyfunction]
+fn guess_ioc_kind(value: &str) -> &'static str {
+    ioc::guess_kind(value).as_str()
+}
+
+/// Undo defanging (`hxxp`, `[.]`, `(.)`, `[:]`, `[@]`, ...).
+#[pyfunction]
+fn refang(value: &str) -> String {
+    ioc::refang(value)
+}
+
+/// A compiled indicator set; ids are positions in the lists given.
+#[pyclass(module = "veilleur._core", frozen)]
+struct RawIocMatcher {
+    inner: IocMatcher,
+}
+
+#[pymethods]
+impl RawIocMatcher {
+    /// Compile normalised indicators (`kinds[i]`, `values[i]`), as returned by `normalize_ioc`.
+    #[new]
+    fn new(py: Python<'_>, kinds: Vec<String>, values: Vec<String>) -> PyResult<Self> {
+        if kinds.len() != values.len() {
+            return Err(PyValueError::new_err("kinds and values differ in length"));
+        }
+        let iocs = kinds.iter().map(|k| kind(k)).zip(values).map(|(k, v)| k.map(|k| (k, v))).collect::<PyResult<Vec<_>>>()?;
+        let inner = py.detach(|| IocMatcher::new(&iocs)).map_err(PyValueError::new_err)?;
+        Ok(RawIocMatcher { inner })
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// Match `table` (any object with `__arrow_c_stream__`) on `columns`, a list of
+    /// `(column, role, unless)`; returns the hits (row, column, ioc, value, matched).
+    fn match_table(&self, py: Python<'_>, table: &Bound<'_, PyAny>, columns: Vec<(String, String, Option<String>)>) -> PyResult<ArrowTable> {
+        let specs = columns
+            .into_iter()
+            .map(|(name, role, unless)| {
+                let role = Role::parse(&role).ok_or_else(|| {
+                    PyValueError::new_err(format!("unknown column role {role:?} for {name:?}; roles: ip, domain, url, text, user_agent, email, hash"))
+                })?;
+                Ok(ColumnSpec { name, role, unless })
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        let (_schema, batches) = import_table(table)?;
+        let hits = py.detach(|| self.inner.match_batches(&batches, &specs)).map_err(PyValueError::new_err)?;
+        Ok(ArrowTable::new(hits.schema(), vec![hits]))
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(normalize_ioc, m)?)?;
+    m.add_function(wrap_pyfunction!(guess_ioc_kind, m)?)?;
+    m.add_function(wrap_pyfunction!(refang, m)?)?;
+    m.add_class::<RawIocMatcher>()?;
+    Ok(())
+}
