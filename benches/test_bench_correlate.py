@@ -134,7 +134,7 @@ def keyed_streaming(d):
 
 
 def _duckdb_keyed(con):
-    return con.execute(
+    return con.sql(
         """SELECT t.*, e.rid, e.ts AS ts_right, e.host AS host_right, e.src_ip AS src_ip_right, e.dst_ip,
                   e.dst_port, e.action, e.bytes_out
            FROM tr t JOIN ev e
@@ -151,7 +151,7 @@ def pure_join_where(d):
 
 
 def _duckdb_pure(con):
-    return con.execute(
+    return con.sql(
         """SELECT l.*, r.rid, r.ts AS ts_right FROM pl_l l JOIN pl_r r
            ON r.ts >= l.ts AND r.ts <= l.ts + INTERVAL 100 MILLISECOND"""
     ).to_arrow_table()
