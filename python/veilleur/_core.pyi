@@ -71,7 +71,10 @@ class RawIocMatcher:
         """Hits (row u64, column, ioc u32, value, matched) of ``table`` on ``columns``, a list
         of ``(column, role, unless)``; the GIL is released while matching."""
         ...
-# --- correlation (veilleur_core::correlate); times and windows in microseconds ---------------
+
+# ---------------------------------------------------------------------------------------------
+# Correlation (rust/veilleur-py/src/correlate.rs); the documented API is veilleur.correlate.
+# Times and windows in microseconds; the GIL is released during the work.
 
 def parse_duration(text: str) -> int: ...
 def window_join(
