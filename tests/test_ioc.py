@@ -486,3 +486,10 @@ def test_empty_cases():
 
 def test_exports():
     assert "IocSet" in vl.__all__ and "first_last_seen" in vl.__all__
+
+
+def test_match_on_a_frame_with_an_all_null_column():
+    # polars exports Null-typed columns in a form arrow-rs rejects; the engine still gets the table
+    df = pl.DataFrame({"src_ip": ["203.0.113.66", "10.0.0.1"], "host": [None, None]})
+    hits = vl.IocSet(["203.0.113.66"]).match(df)
+    assert hits.select("row", "column", "value").rows() == [(0, "src_ip", "203.0.113.66")]

@@ -25,6 +25,7 @@ from typing import Any, Literal, Union
 import polars as pl
 
 from . import _core
+from ._arrow import arrow_source
 
 __all__ = ["window_join", "sequence", "count_window", "beacons"]
 
@@ -43,18 +44,6 @@ def _micros(d: Duration, what: str, signed: bool = False) -> int:
     if us < 0 and not signed:
         raise ValueError(f"{what} must not be negative")
     return us
-
-
-def _arrow(obj: Any, what: str) -> Any:
-    if isinstance(obj, pl.LazyFrame):
-        raise TypeError(f"{what} is a polars LazyFrame; collect() it first")
-    if not hasattr(obj, "__arrow_c_stream__"):
-        raise TypeError(f"{what} must be a polars DataFrame or a pyarrow Table, not {type(obj).__name__}")
-    if isinstance(obj, pl.DataFrame) and any(d == pl.Null for d in obj.dtypes):
-        # polars exports Null-typed columns with a buffer that arrow-rs' C stream import
-        # rejects; pyarrow's export of the same table is accepted.
-        return obj.to_arrow()
-    return obj
 
 
 def _cols(c: Columns | None) -> list[str]:
@@ -137,8 +126,8 @@ def window_join(
     if max_matches is not None and max_matches < 1:
         raise ValueError("max_matches must be at least 1")
     out = _core.window_join(
-        _arrow(left, "left"),
-        _arrow(right, "right"),
+        arrow_source(left, "left"),
+        arrow_source(right, "right"),
         lon,
         ron,
         left_time,
@@ -203,7 +192,7 @@ def sequence(
         raise ValueError("give at least one step")
     if not all(isinstance(s, pl.Expr) for s in steps):
         raise TypeError("steps must be polars expressions, such as pl.col('action') == 'login_fail'")
-    _arrow(table, "table")
+    arrow_source(table, "table")
     df = table if isinstance(table, pl.DataFrame) else pl.DataFrame(table)
     masks = df.select([s.cast(pl.Boolean).alias(f"step{i}") for i, s in enumerate(steps)])
     out = _core.sequence(df, masks, _step_keys(by, len(steps)), time, _micros(within, "within"), ordered)
@@ -235,7 +224,7 @@ def count_window(
     """
     if threshold < 1:
         raise ValueError("threshold must be at least 1")
-    out = _core.count_window(_arrow(table, "table"), _cols(by), time, _micros(within, "within"), threshold, distinct)
+    out = _core.count_window(arrow_source(table, "table"), _cols(by), time, _micros(within, "within"), threshold, distinct)
     return _polars(out)
 
 
@@ -265,5 +254,5 @@ def beacons(
     """
     if min_events < 1:
         raise ValueError("min_events must be at least 1")
-    out = _core.beacons(_arrow(table, "table"), _cols(by), time, min_events, float(max_jitter))
+    out = _core.beacons(arrow_source(table, "table"), _cols(by), time, min_events, float(max_jitter))
     return _polars(out)

@@ -24,6 +24,7 @@ from typing import Any
 import polars as pl
 
 from . import _core
+from ._arrow import arrow_source
 
 __all__ = ["Indicator", "IocSet", "default_columns", "first_last_seen"]
 
@@ -568,7 +569,7 @@ class IocSet:
         missing = [c for c, _, _ in specs if c not in names]
         if missing:
             raise ValueError(f"no column {missing[0]!r} in the table (columns: {', '.join(names)})")
-        raw = pl.DataFrame(self._compiled().match_table(df, specs))
+        raw = pl.DataFrame(self._compiled().match_table(arrow_source(df, "table"), specs))
         prov_types = {
             "file": pl.String, "line": pl.UInt64, "offset": pl.UInt64,
             "ts": pl.Datetime("us", "UTC"), "source": pl.String, "host": pl.String,
