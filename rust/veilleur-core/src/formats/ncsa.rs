@@ -139,25 +139,42 @@ fn find_request_end(line: &[u8], start: usize) -> Option<usize> {
     None
 }
 
-/// `METHOD target PROTOCOL`; the target may hold spaces. Anything else (`-`, junk bytes from a
-/// TLS handshake sent to a plain port) leaves method, url and protocol null; `request` keeps it.
-fn split_request(line: &[u8], r: &mut AccessLine) {
-    let (s, e) = r.request;
+/// The parts of an HTTP request line at `(s, e)` of `line`: `METHOD target PROTOCOL`, the target
+/// possibly holding spaces, the protocol optional. `None` for anything else (`-`, junk bytes from
+/// a TLS handshake sent to a plain port). Shared by the access logs and the nginx error log.
+pub struct RequestParts {
+    pub method: Span,
+    /// Empty when the request has a method and nothing after it.
+    pub target: Span,
+    pub protocol: Option<Span>,
+}
+
+pub fn request_parts(line: &[u8], (s, e): Span) -> Option<RequestParts> {
     let req = &line[s..e];
-    let Some(sp1) = memchr::memchr(b' ', req) else { return };
+    let sp1 = memchr::memchr(b' ', req)?;
     let method = &req[..sp1];
     if method.is_empty() || !method.iter().all(|c| c.is_ascii_alphabetic() || *c == b'-' || *c == b'_') {
-        return;
+        return None;
     }
-    r.method = Some((s, s + sp1));
     let mut tend = e;
+    let mut protocol = None;
     if let Some(sp2) = memchr::memrchr(b' ', req) {
         if sp2 > sp1 && req[sp2 + 1..].starts_with(b"HTTP/") {
-            r.protocol = Some((s + sp2 + 1, e));
+            protocol = Some((s + sp2 + 1, e));
             tend = s + sp2;
         }
     }
-    let tstart = s + sp1 + 1;
+    let tstart = (s + sp1 + 1).min(tend);
+    Some(RequestParts { method: (s, s + sp1), target: (tstart, tend), protocol })
+}
+
+/// Method, url, path, query and protocol of the access line's request; left null when the
+/// request is not `METHOD target PROTOCOL` (`request` keeps it as written).
+fn split_request(line: &[u8], r: &mut AccessLine) {
+    let Some(parts) = request_parts(line, r.request) else { return };
+    r.method = Some(parts.method);
+    r.protocol = parts.protocol;
+    let (tstart, tend) = parts.target;
     if tstart >= tend {
         return;
     }

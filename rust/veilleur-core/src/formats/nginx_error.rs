@@ -234,22 +234,12 @@ pub fn parse(line: &[u8], r: &mut ErrorLine) -> Result<(), Reason> {
 }
 
 /// `METHOD target PROTOCOL` (the target may hold spaces).
-fn split_request(line: &[u8], (s, e): Span, r: &mut ErrorLine) {
-    let req = &line[s..e];
-    let Some(sp1) = memchr::memchr(b' ', req) else { return };
-    if sp1 == 0 || !req[..sp1].iter().all(|c| c.is_ascii_uppercase() || *c == b'-' || *c == b'_') {
-        return;
-    }
-    r.method = Some((s, s + sp1));
-    let mut tend = e;
-    if let Some(sp2) = memchr::memrchr(b' ', req) {
-        if sp2 > sp1 && req[sp2 + 1..].starts_with(b"HTTP/") {
-            r.protocol = Some((s + sp2 + 1, e));
-            tend = s + sp2;
-        }
-    }
-    if s + sp1 + 1 < tend {
-        r.url = Some((s + sp1 + 1, tend));
+fn split_request(line: &[u8], span: Span, r: &mut ErrorLine) {
+    let Some(parts) = super::ncsa::request_parts(line, span) else { return };
+    r.method = Some(parts.method);
+    r.protocol = parts.protocol;
+    if parts.target.0 < parts.target.1 {
+        r.url = Some(parts.target);
     }
 }
 

@@ -23,7 +23,7 @@
 //! [`ParseCtx`] turns `h.stamp` into UTC (year and roll-over for BSD stamps, `tz` for local
 //! ones, DST counts in [`Clock::zone`]).
 
-use crate::time::{days_from_civil, month_from_abbr, parse_offset, LocalClock};
+use crate::time::{days_from_civil, days_in_month, month_from_abbr, parse_offset, LocalClock};
 use crate::year;
 
 use super::ncsa::Span;
@@ -97,14 +97,6 @@ fn num(b: &[u8]) -> Option<u32> {
     Some(b.iter().fold(0u32, |a, &c| a * 10 + u32::from(c - b'0')))
 }
 
-fn days_in_month(y: i64, m: u32) -> u32 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        _ => 28,
-    }
-}
 
 /// `<PRI>` at the start: the value and the position after `>`.
 fn pri(line: &[u8]) -> Option<(u8, usize)> {
