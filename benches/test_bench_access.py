@@ -36,6 +36,7 @@ import pytest
 
 import baselines
 import gen_access
+from timing import timed
 import veilleur
 
 HERE = Path(__file__).resolve().parent
@@ -195,31 +196,13 @@ def _peak_rss_mb(method: str, path, idle_kib: int | None) -> float | None:
 # --------------------------------------------------------------------------------------------
 
 
-def _timed(benchmark, fn, path, group: str):
-    """Run `fn(path)` WARMUP + ROUNDS times (gc before each round, not timed); the last result
-    and the median seconds of the ROUNDS timed runs."""
-    benchmark.group = group
-    box = {}
-
-    def setup():
-        gc.collect()
-        box["t0"] = time.perf_counter()
-        return (path,), {}
-
-    result = benchmark.pedantic(fn, setup=setup, rounds=ROUNDS, iterations=1, warmup_rounds=WARMUP)
-    stats = getattr(benchmark, "stats", None)
-    if stats is not None:
-        median = stats.stats.median
-    else:  # --benchmark-disable: a single untimed-by-the-plugin call
-        median = time.perf_counter() - box["t0"]
-    return result, median
 
 
 @pytest.mark.parametrize("input_kind,method", CASES, ids=[f"{i}-{m}" for i, m in CASES])
 def test_parse(benchmark, input_kind, method, bench_files, reference, idle_rss_kib, bench_record):
     path = bench_files[input_kind]
     fn = FUNCS[method]
-    result, median = _timed(benchmark, fn, path, group=f"{input_kind}")
+    result, median = timed(benchmark, fn, path, group=f"{input_kind}", rounds=ROUNDS, warmup=WARMUP)
     rows = result.num_rows
     mbps = bench_files["size"] / MB / median
     benchmark.extra_info.update({"mb_per_s": round(mbps, 2), "input_mb": bench_files["size"] / MB, "rows": rows})
@@ -245,7 +228,7 @@ def test_reference(benchmark, input_kind, label, argv, bench_files, bench_record
     def run(p):
         subprocess.run([*argv, os.fspath(p)], stdout=subprocess.DEVNULL, check=True)
 
-    _, median = _timed(benchmark, run, path, group=input_kind)
+    _, median = timed(benchmark, run, path, group=input_kind, rounds=ROUNDS, warmup=WARMUP)
     mbps = bench_files["size"] / MB / median
     benchmark.extra_info["mb_per_s"] = round(mbps, 2)
     rss = _gnu_time_rss_mb([*argv, os.fspath(path)]) if MEASURE_RSS else None

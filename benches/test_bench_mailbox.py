@@ -16,6 +16,7 @@ import pyarrow as pa
 import pytest
 
 import gen_mailbox
+from timing import timed
 import veilleur
 from gen_access import MB
 
@@ -110,11 +111,7 @@ def mailbox_reference(mailbox_file):
 
 @pytest.mark.parametrize("method", list(METHODS))
 def test_mailbox(benchmark, method, mailbox_file, mailbox_reference, bench_record):
-    benchmark.group = "mailbox.log"
-    fn = METHODS[method]
-    result = benchmark.pedantic(fn, args=(mailbox_file,), setup=lambda: None, rounds=ROUNDS, iterations=1, warmup_rounds=1)
-    stats = getattr(benchmark, "stats", None)
-    median = stats.stats.median if stats is not None else float("nan")
+    result, median = timed(benchmark, METHODS[method], mailbox_file, group="mailbox.log", rounds=ROUNDS)
     size = mailbox_file.stat().st_size
     bench_record("mailbox.log", method, mb_per_s=size / MB / median, median_s=median, rows=result.num_rows)
     # the same records, fields and folding as the reference

@@ -19,7 +19,6 @@ Environment: ``VEILLEUR_BENCH_MB`` (default 200), ``VEILLEUR_BENCH_SEED`` (7),
 
 from __future__ import annotations
 
-import gc
 import itertools
 import os
 import platform
@@ -31,6 +30,7 @@ import pyarrow.compute as pc
 import pytest
 
 import gen_syslog
+from timing import timed
 import veilleur
 
 MB = gen_syslog.MB
@@ -235,24 +235,11 @@ def reference(syslog_file):
     return _canonical(read_veilleur(syslog_file))
 
 
-def _timed(benchmark, fn, path):
-    benchmark.group = "syslog"
-    box = {}
-
-    def setup():
-        gc.collect()
-        box["t0"] = time.perf_counter()
-        return (path,), {}
-
-    result = benchmark.pedantic(fn, setup=setup, rounds=ROUNDS, iterations=1, warmup_rounds=WARMUP)
-    stats = getattr(benchmark, "stats", None)
-    median = stats.stats.median if stats is not None else time.perf_counter() - box["t0"]
-    return result, median
 
 
 @pytest.mark.parametrize("method", list(METHODS))
 def test_parse_syslog(benchmark, method, syslog_file, reference, results):
-    result, median = _timed(benchmark, METHODS[method], syslog_file)
+    result, median = timed(benchmark, METHODS[method], syslog_file, group="syslog", rounds=ROUNDS, warmup=WARMUP)
     mbps = syslog_file.stat().st_size / MB / median
     benchmark.extra_info.update({"mb_per_s": round(mbps, 2), "rows": result.num_rows})
     results[method] = {"mb_per_s": mbps, "median_s": median, "rows": result.num_rows}
