@@ -19,21 +19,13 @@ class RawBundle:
     def rejects(self) -> ArrowTable: ...
 
 class RawStream:
-    """A read in progress; ``__arrow_c_stream__`` may be called once."""
+    """A read in progress; consumed once, by ``__arrow_c_stream__`` or by ``collect()``."""
     def __arrow_c_stream__(self, requested_schema: Any | None = None) -> Any: ...
+    def collect(self) -> RawBundle: ...
     def formats(self) -> list[str]: ...
     def summary(self) -> ArrowTable: ...
     def rejects(self) -> ArrowTable: ...
 
-def read(
-    paths: list[str],
-    format: str | None = None,
-    overrides: list[tuple[str, str]] = ...,
-    tz: str | None = None,
-    year: int | None = None,
-    strict: bool = False,
-    chunk_bytes: int | None = None,
-) -> RawBundle: ...
 def stream(
     paths: list[str],
     format: str | None = None,

@@ -185,7 +185,7 @@ def read(
     Raises:
         FileNotFoundError: a named path does not exist or a glob matches nothing.
     """
-    raw = _core.read(**_engine_args(paths, format, tz, year, strict, chunk_bytes))
+    raw = _core.stream(**_engine_args(paths, format, tz, year, strict, chunk_bytes)).collect()
     bundle = Bundle(raw)
     _warn_about(bundle.summary)
     return bundle
@@ -214,7 +214,7 @@ def read_arrow(
     """
     if schema not in ("native", "events"):
         raise ValueError("schema must be 'native' or 'events'")
-    raw = _core.read(**_engine_args(paths, format, tz, year, strict, chunk_bytes))
+    raw = _core.stream(**_engine_args(paths, format, tz, year, strict, chunk_bytes)).collect()
     if schema == "events":
         return pa.table(raw.events())
     found = raw.formats()

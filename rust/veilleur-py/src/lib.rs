@@ -99,44 +99,43 @@ impl RawBundle {
     }
 }
 
-/// Read files into memory. The GIL is released while reading.
-#[pyfunction]
-#[pyo3(signature = (paths, format=None, overrides=Vec::new(), tz=None, year=None, strict=false, chunk_bytes=None))]
-#[allow(clippy::too_many_arguments)]
-fn read(
-    py: Python<'_>,
-    paths: Vec<String>,
-    format: Option<&str>,
-    overrides: Vec<(String, String)>,
-    tz: Option<&str>,
-    year: Option<i32>,
-    strict: bool,
-    chunk_bytes: Option<usize>,
-) -> PyResult<RawBundle> {
-    let opts = options(format, overrides, tz, year, strict, chunk_bytes)?;
-    let result = py.detach(move || -> veilleur_core::Result<RawBundle> {
-        let plan = Plan::new(&paths, &opts)?;
-        let mut scan = Scan::start(plan, opts);
-        let mut outputs = Vec::new();
-        for out in scan.by_ref() {
-            let out = out?;
-            outputs.push((out.format, out.batch));
-        }
-        let report = scan.report().lock().unwrap_or_else(|p| p.into_inner()).clone();
-        Ok(RawBundle { outputs, report })
-    });
-    result.map_err(|e| to_pyerr(py, e))
-}
 
 /// A read streamed batch by batch through `__arrow_c_stream__` (once); `summary()` and
 /// `rejects()` are complete when the stream has ended.
 #[pyclass(module = "veilleur._core", frozen)]
 struct RawStream {
     scan: Mutex<Option<Scan>>,
-    schema: SchemaRef,
     events: bool,
     report: Arc<Mutex<Report>>,
-    formats: Vec<&'static str>,
+    formats: Vec<FormatId>,
+}
+
+impl RawStream {
+    fn take_scan(&self) -> PyResult<Scan> {
+        self.scan
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("this stream was already consumed"))
+    }
+
+    /// The stream's schema: the events schema, or the one format of the inputs.
+    fn schema(&self) -> PyResult<SchemaRef> {
+        if self.events {
+            return Ok(events::schema());
+        }
+        match self.formats.as_slice() {
+            [one] => Ok(one.schema()),
+            [] => Ok(FormatId::Combined.schema()),
+            many => {
+                let names: Vec<&str> = many.iter().map(|f| f.as_str()).collect();
+                Err(pyo3::exceptions::PyValueError::new_err(format!(
+                    "the inputs hold several formats ({}); pass format=... to pick one, or schema=\"events\"",
+                    names.join(", ")
+                )))
+            }
+        }
+    }
 }
 
 #[pymethods]
@@ -148,12 +147,8 @@ impl RawStream {
         requested_schema: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, pyo3::types::PyCapsule>> {
         let _ = requested_schema; // the schema is fixed by the format; requests are not cast
-        let scan = self
-            .scan
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-            .ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("this stream was already consumed"))?;
+        let schema = self.schema()?;
+        let scan = self.take_scan()?;
         let events = self.events;
         let batches = scan.map(move |out| {
             let out = out.map_err(|e| ArrowError::ExternalError(Box::new(e)))?;
@@ -163,11 +158,26 @@ impl RawStream {
                 Ok(out.batch)
             }
         });
-        arrow_export::stream_capsule(py, self.schema.clone(), Box::new(batches))
+        arrow_export::stream_capsule(py, schema, Box::new(batches))
+    }
+
+    /// Read the whole stream into memory (any mix of formats). The GIL is released meanwhile.
+    fn collect(&self, py: Python<'_>) -> PyResult<RawBundle> {
+        let mut scan = self.take_scan()?;
+        let result = py.detach(move || -> veilleur_core::Result<RawBundle> {
+            let mut outputs = Vec::new();
+            for out in scan.by_ref() {
+                let out = out?;
+                outputs.push((out.format, out.batch));
+            }
+            let report = scan.report().lock().unwrap_or_else(|p| p.into_inner()).clone();
+            Ok(RawBundle { outputs, report })
+        });
+        result.map_err(|e| to_pyerr(py, e))
     }
 
     fn formats(&self) -> Vec<&'static str> {
-        self.formats.clone()
+        self.formats.iter().map(|f| f.as_str()).collect()
     }
 
     fn summary(&self) -> ArrowTable {
@@ -181,8 +191,9 @@ impl RawStream {
     }
 }
 
-/// Plan a read and start it; batches come through the returned stream. With `events`, rows
-/// are in the normalised schema; without, every recognised file must be of one format.
+/// Plan a read and start it. Batches come through the returned stream's
+/// `__arrow_c_stream__` (with `events`, in the normalised schema; without, every recognised file
+/// must be of one format), or all at once through its `collect()`.
 #[pyfunction]
 #[pyo3(signature = (paths, format=None, overrides=Vec::new(), tz=None, year=None, strict=false, events=false, chunk_bytes=None))]
 #[allow(clippy::too_many_arguments)]
@@ -199,31 +210,10 @@ fn stream(
 ) -> PyResult<RawStream> {
     let opts = options(format, overrides, tz, year, strict, chunk_bytes)?;
     let plan = py.detach(|| Plan::new(&paths, &opts)).map_err(|e| to_pyerr(py, e))?;
-    let formats: Vec<FormatId> = plan.formats();
-    let schema = if events {
-        events::schema()
-    } else {
-        match formats.as_slice() {
-            [one] => one.schema(),
-            [] => FormatId::Combined.schema(),
-            many => {
-                let names: Vec<&str> = many.iter().map(|f| f.as_str()).collect();
-                return Err(pyo3::exceptions::PyValueError::new_err(format!(
-                    "the inputs hold several formats ({}); pass format=... to pick one, or schema=\"events\"",
-                    names.join(", ")
-                )));
-            }
-        }
-    };
+    let formats = plan.formats();
     let scan = Scan::start(plan, opts);
     let report = scan.report();
-    Ok(RawStream {
-        scan: Mutex::new(Some(scan)),
-        schema,
-        events,
-        report,
-        formats: formats.into_iter().map(FormatId::as_str).collect(),
-    })
+    Ok(RawStream { scan: Mutex::new(Some(scan)), events, report, formats })
 }
 
 /// The known format ids.
@@ -240,7 +230,6 @@ fn events_schema() -> ArrowTable {
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(read, m)?)?;
     m.add_function(wrap_pyfunction!(stream, m)?)?;
     m.add_function(wrap_pyfunction!(formats, m)?)?;
     m.add_function(wrap_pyfunction!(events_schema, m)?)?;
