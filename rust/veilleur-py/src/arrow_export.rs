@@ -36,14 +36,6 @@ impl ArrowTable {
         let ffi = FFI_ArrowSchema::try_from(self.schema.as_ref()).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
         PyCapsule::new(py, ffi, Some(CString::new("arrow_schema").expect("no NUL")))
     }
-
-    fn num_rows(&self) -> usize {
-        self.batches.iter().map(RecordBatch::num_rows).sum()
-    }
-
-    fn num_batches(&self) -> usize {
-        self.batches.len()
-    }
 }
 
 struct IterReader {

@@ -222,17 +222,10 @@ fn formats() -> Vec<&'static str> {
     FormatId::ALL.iter().map(|f| f.as_str()).collect()
 }
 
-/// The normalised event schema, as an Arrow schema capsule holder.
-#[pyfunction]
-fn events_schema() -> ArrowTable {
-    ArrowTable::new(events::schema(), Vec::new())
-}
-
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(stream, m)?)?;
     m.add_function(wrap_pyfunction!(formats, m)?)?;
-    m.add_function(wrap_pyfunction!(events_schema, m)?)?;
     m.add_class::<RawBundle>()?;
     m.add_class::<RawStream>()?;
     m.add_class::<ArrowTable>()?;
