@@ -6,12 +6,20 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# CI explores a fixed set of examples (a red run must mean a regression, not a new random draw);
+# local runs draw new examples each time and keep what they find in the example database.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 TESTS = Path(__file__).resolve().parent
 GOLDEN = TESTS / "golden"
