@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use arrow_array::builder::make_view;
 use arrow_array::types::ArrowPrimitiveType;
-use arrow_array::{ArrayRef, PrimitiveArray, StringViewArray};
-use arrow_buffer::{Buffer, NullBufferBuilder, ScalarBuffer};
+use arrow_array::{ArrayRef, MapArray, PrimitiveArray, StringViewArray, StructArray};
+use arrow_buffer::{Buffer, NullBufferBuilder, OffsetBuffer, ScalarBuffer};
+use arrow_schema::{DataType, Field, Fields};
 
 /// Where a string's bytes live.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,13 +75,101 @@ impl StrCol {
         self.views.is_empty()
     }
 
-    pub fn finish(mut self, blocks: &Blocks) -> ArrayRef {
+    /// Drop the values after the first `len` (a row given up half-way).
+    pub fn truncate(&mut self, len: usize) {
+        self.views.truncate(len);
+        self.nulls.truncate(len);
+    }
+
+    pub fn finish(self, blocks: &Blocks) -> ArrayRef {
+        Arc::new(self.finish_views(blocks))
+    }
+
+    fn finish_views(mut self, blocks: &Blocks) -> StringViewArray {
         let buffers: Arc<[Buffer]> = Arc::from(vec![blocks.input.clone(), blocks.lossy.clone(), blocks.side.clone()]);
         let views = ScalarBuffer::from(self.views);
         // SAFETY: every view was made by `make_view` from bytes that are valid UTF-8 and lie at
         // the recorded offset of the recorded block, and both blocks are in `buffers`.
-        let array = unsafe { StringViewArray::new_unchecked(views, buffers, self.nulls.finish()) };
-        Arc::new(array)
+        unsafe { StringViewArray::new_unchecked(views, buffers, self.nulls.finish()) }
+    }
+}
+
+/// A `map<string, string>` column under construction (the keys a format does not type, with
+/// their values), keys and values as views like [`StrCol`]. A row without such keys holds an
+/// empty map.
+pub struct MapCol {
+    offsets: Vec<i32>,
+    keys: StrCol,
+    values: StrCol,
+}
+
+impl Default for MapCol {
+    fn default() -> Self {
+        MapCol::with_capacity(0)
+    }
+}
+
+impl MapCol {
+    pub fn with_capacity(rows: usize) -> Self {
+        let mut offsets = Vec::with_capacity(rows + 1);
+        offsets.push(0);
+        MapCol { offsets, keys: StrCol::default(), values: StrCol::default() }
+    }
+
+    /// The Arrow type: `map<utf8view, utf8view>` with entries `key` (not null) and `value`.
+    pub fn data_type() -> DataType {
+        DataType::Map(Arc::new(Field::new("entries", DataType::Struct(Self::entry_fields()), false)), false)
+    }
+
+    fn entry_fields() -> Fields {
+        Fields::from(vec![Field::new("key", DataType::Utf8View, false), Field::new("value", DataType::Utf8View, true)])
+    }
+
+    /// Add an entry to the current row (`None`: a null value).
+    #[inline]
+    pub fn entry(&mut self, key: (&[u8], Block, usize), value: Option<(&[u8], Block, usize)>) {
+        self.keys.push(key.0, key.1, key.2);
+        self.values.push_opt(value);
+    }
+
+    /// End the current row.
+    #[inline]
+    pub fn end_row(&mut self) {
+        self.offsets.push(self.keys.len() as i32);
+    }
+
+    /// Rows ended so far.
+    pub fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Drop the entries added since the last ended row, and the rows after the first `rows`.
+    pub fn truncate(&mut self, rows: usize) {
+        self.offsets.truncate(rows + 1);
+        let n = self.offsets[rows] as usize;
+        self.keys.truncate(n);
+        self.values.truncate(n);
+    }
+
+    pub fn finish(self, blocks: &Blocks) -> ArrayRef {
+        let n = *self.offsets.last().unwrap_or(&0) as usize;
+        let (mut keys, mut values) = (self.keys, self.values);
+        keys.truncate(n);
+        values.truncate(n);
+        let entries = StructArray::new(
+            Self::entry_fields(),
+            vec![Arc::new(keys.finish_views(blocks)) as ArrayRef, Arc::new(values.finish_views(blocks)) as ArrayRef],
+            None,
+        );
+        let field = match Self::data_type() {
+            DataType::Map(f, _) => f,
+            _ => unreachable!("a map type"),
+        };
+        Arc::new(MapArray::new(field, OffsetBuffer::new(ScalarBuffer::from(self.offsets)), entries, None, false))
     }
 }
 
@@ -110,6 +199,20 @@ impl<T: ArrowPrimitiveType> PrimCol<T> {
                 self.nulls.append_null();
             }
         }
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Drop the values after the first `len`.
+    pub fn truncate(&mut self, len: usize) {
+        self.values.truncate(len);
+        self.nulls.truncate(len);
     }
 
     pub fn finish(mut self) -> PrimitiveArray<T> {

@@ -12,7 +12,7 @@ use arrow_buffer::ScalarBuffer;
 use arrow_data::ByteView;
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
 
-use crate::formats::{provenance_fields, FormatId};
+use crate::formats::{self, provenance_fields, FormatId};
 
 /// The events schema: provenance, then the normalised columns.
 pub fn schema() -> SchemaRef {
@@ -363,6 +363,16 @@ pub fn to_events(format: FormatId, batch: &RecordBatch) -> Result<RecordBatch, A
         FormatId::Syslog => syslog_events(batch),
         FormatId::NginxError => nginx_error_events(batch),
         FormatId::ZmmailboxdOut => zmmailboxd_out_events(batch),
+        FormatId::Squid => formats::squid::events(batch),
+        FormatId::W3c => formats::w3c::events(batch),
+        FormatId::Fortigate => formats::fortigate::events(batch),
+        FormatId::Stormshield => formats::stormshield::events(batch),
+        FormatId::Pfsense => formats::pfsense::events(batch),
+        FormatId::Netfilter => formats::netfilter::events(batch),
+        FormatId::CiscoAsa => formats::cisco_asa::events(batch),
+        FormatId::Panos => formats::panos::events(batch),
+        FormatId::Cef => formats::cef::events(batch),
+        FormatId::Leef => formats::leef::events(batch),
     }
 }
 

@@ -518,6 +518,8 @@ fn read_file(sh: &Arc<Shared>, i: usize) {
         chunker = chunker.with_record_start(pred);
     }
     let line_month = info.format.and_then(FormatId::line_month);
+    let header_prefix = info.format.and_then(FormatId::header_prefix);
+    let mut header: Option<Arc<[u8]>> = None;
     let mut years: Option<YearTracker> = None;
     let mut year_source: Option<String> = None;
     let mut chunks = 0;
@@ -525,7 +527,12 @@ fn read_file(sh: &Arc<Shared>, i: usize) {
         if sh.cancel.load(Ordering::SeqCst) {
             break;
         }
-        let mut ctx = ParseCtx { tz: sh.opts.tz, year: None };
+        let mut ctx = ParseCtx { tz: sh.opts.tz, year: None, header: header.clone() };
+        if let Some(prefix) = header_prefix {
+            if let Some(h) = last_header(&chunk.data, prefix) {
+                header = Some(Arc::from(h));
+            }
+        }
         if let Some(month) = line_month {
             let (first, last) = chunk_months(&chunk.data, month);
             let tracker = years.get_or_insert_with(|| {
@@ -575,6 +582,20 @@ fn read_file(sh: &Arc<Shared>, i: usize) {
         (None, None) => None,
     };
     finish(ReadEnd { chunks, compression: Some(compression), sha256, raw_bytes, decompressed, error });
+}
+
+/// The last line of `data` that starts with `prefix` (without its line end).
+fn last_header<'a>(data: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
+    let mut end = data.len();
+    while let Some(k) = memchr::memmem::rfind(&data[..end], prefix) {
+        if k == 0 || data[k - 1] == b'\n' {
+            let e = memchr::memchr(b'\n', &data[k..]).map_or(data.len(), |j| k + j);
+            let e = if e > k && data[e - 1] == b'\r' { e - 1 } else { e };
+            return Some(&data[k..e]);
+        }
+        end = k;
+    }
+    None
 }
 
 /// The months of the first and last dated lines of a chunk (for year tracking).

@@ -80,7 +80,7 @@ fn mutated_lines_never_panic_and_always_count() {
             data.push(b'\n');
         }
         for f in FormatId::ALL {
-            let ctx = ParseCtx { tz: veilleur_core::time::parse_zone("Europe/Paris"), year: Some(2022) };
+            let ctx = ParseCtx { tz: veilleur_core::time::parse_zone("Europe/Paris"), year: Some(2022), header: None };
             let parsed = f.parse_chunk(Chunk { index: 0, offset: 0, data: data.clone(), long_line: None }, &ctx);
             assert_eq!(parsed.n_lines, n as u64, "round {round}");
             assert_eq!(parsed.rows() as u64 + parsed.rejects.len() as u64 + parsed.folded, n as u64, "round {round} {f:?}");

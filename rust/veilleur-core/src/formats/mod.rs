@@ -13,13 +13,26 @@ use crate::columns::{Block, Blocks};
 use crate::time::DateCache;
 
 pub mod access_table;
+pub mod cef;
+pub mod cisco_asa;
 pub mod combined;
 pub mod common;
+pub mod fortigate;
+pub mod kv;
+pub mod leef;
 pub mod log4j;
 pub mod ncsa;
+pub mod netfilter;
 pub mod nginx_error;
+pub mod normal;
+pub mod panos;
+pub mod pfsense;
+pub mod squid;
+pub mod stormshield;
 pub mod syslog;
 pub mod syslog_header;
+pub mod typed;
+pub mod w3c;
 pub mod zimbra_access;
 pub mod zimbra_nginx;
 pub mod zmmailboxd_out;
@@ -33,14 +46,26 @@ pub type Reason = Cow<'static, str>;
 pub type LineMonth = fn(&[u8]) -> Option<u32>;
 
 /// What a parser needs to know beyond the bytes: the zone of formats written in local time
-/// without an offset, and the year of formats that omit it.
-#[derive(Debug, Clone, Copy, Default)]
+/// without an offset, the year of formats that omit it, and the header line in force for
+/// formats whose layout a header declares.
+#[derive(Debug, Clone, Default)]
 pub struct ParseCtx {
     /// The zone for local times; `None` reads them as UTC (and the summary says so).
     pub tz: Option<chrono_tz::Tz>,
     /// The year of the chunk's first record, for formats without a year.
     pub year: Option<i32>,
+    /// For formats with a [`FormatId::header_prefix`]: the last header line before the chunk
+    /// (W3C `#Fields: ...`), if any.
+    pub header: Option<Arc<[u8]>>,
 }
+
+/// The functions a format module provides (the registry below dispatches to them).
+/// - `fields() -> Vec<Field>`: the table's columns after provenance;
+/// - `matches(line: &[u8]) -> bool`: whether a line is a complete line of the format (detection);
+/// - `parse_chunk(chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk`;
+/// - `events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError>`: the mapping into the
+///   normalised events (in the module for the formats added with the key-value framing).
+pub type FieldsFn = fn() -> Vec<Field>;
 
 
 /// The formats veilleur reads. The id names the table and fills `source` in events.
@@ -55,13 +80,35 @@ pub enum FormatId {
     Syslog,
     NginxError,
     ZmmailboxdOut,
+    Squid,
+    W3c,
+    Fortigate,
+    Stormshield,
+    Pfsense,
+    Netfilter,
+    CiscoAsa,
+    Panos,
+    Cef,
+    Leef,
 }
 
 impl FormatId {
     /// Every format, most specific first (the order detection breaks ties in).
     /// The line-anchored formats come first: each requires its own timestamp shape at the start
     /// of the line, so none of them reads an access-log line (which starts with the client).
-    pub const ALL: [FormatId; 9] = [
+    /// The firewall formats that travel inside syslog come before `syslog`, which reads any
+    /// syslog line: each of them requires its own payload after the header.
+    pub const ALL: [FormatId; 19] = [
+        FormatId::Squid,
+        FormatId::W3c,
+        FormatId::Cef,
+        FormatId::Leef,
+        FormatId::Fortigate,
+        FormatId::Stormshield,
+        FormatId::Pfsense,
+        FormatId::Netfilter,
+        FormatId::CiscoAsa,
+        FormatId::Panos,
         FormatId::ZmmailboxdOut,
         FormatId::NginxError,
         FormatId::Syslog,
@@ -84,6 +131,16 @@ impl FormatId {
             FormatId::Syslog => "syslog",
             FormatId::NginxError => "nginx_error",
             FormatId::ZmmailboxdOut => "zmmailboxd_out",
+            FormatId::Squid => "squid",
+            FormatId::W3c => "w3c",
+            FormatId::Fortigate => "fortigate",
+            FormatId::Stormshield => "stormshield",
+            FormatId::Pfsense => "pfsense",
+            FormatId::Netfilter => "netfilter",
+            FormatId::CiscoAsa => "cisco_asa",
+            FormatId::Panos => "panos",
+            FormatId::Cef => "cef",
+            FormatId::Leef => "leef",
         }
     }
 
@@ -110,6 +167,16 @@ impl FormatId {
             FormatId::Syslog => syslog::fields(),
             FormatId::NginxError => nginx_error::fields(),
             FormatId::ZmmailboxdOut => zmmailboxd_out::fields(),
+            FormatId::Squid => squid::fields(),
+            FormatId::W3c => w3c::fields(),
+            FormatId::Fortigate => fortigate::fields(),
+            FormatId::Stormshield => stormshield::fields(),
+            FormatId::Pfsense => pfsense::fields(),
+            FormatId::Netfilter => netfilter::fields(),
+            FormatId::CiscoAsa => cisco_asa::fields(),
+            FormatId::Panos => panos::fields(),
+            FormatId::Cef => cef::fields(),
+            FormatId::Leef => leef::fields(),
             _ => self.columns().iter().map(|c| c.field()).collect(),
         }
     }
@@ -151,6 +218,16 @@ impl FormatId {
             FormatId::Syslog => syslog::matches(line),
             FormatId::NginxError => nginx_error::matches(line),
             FormatId::ZmmailboxdOut => zmmailboxd_out::matches(line),
+            FormatId::Squid => squid::matches(line),
+            FormatId::W3c => w3c::matches(line),
+            FormatId::Fortigate => fortigate::matches(line),
+            FormatId::Stormshield => stormshield::matches(line),
+            FormatId::Pfsense => pfsense::matches(line),
+            FormatId::Netfilter => netfilter::matches(line),
+            FormatId::CiscoAsa => cisco_asa::matches(line),
+            FormatId::Panos => panos::matches(line),
+            FormatId::Cef => cef::matches(line),
+            FormatId::Leef => leef::matches(line),
             _ => {
                 let mut r = ncsa::AccessLine::default();
                 self.parse_line(line, dates, &mut r).is_ok() && r.complete
@@ -169,6 +246,16 @@ impl FormatId {
             }
             FormatId::ZimbraMailbox => log4j::parse_chunk(log4j::Kind::Mailbox, chunk, ctx),
             FormatId::ZimbraAudit => log4j::parse_chunk(log4j::Kind::Audit, chunk, ctx),
+            FormatId::Squid => squid::parse_chunk(chunk, ctx),
+            FormatId::W3c => w3c::parse_chunk(chunk, ctx),
+            FormatId::Fortigate => fortigate::parse_chunk(chunk, ctx),
+            FormatId::Stormshield => stormshield::parse_chunk(chunk, ctx),
+            FormatId::Pfsense => pfsense::parse_chunk(chunk, ctx),
+            FormatId::Netfilter => netfilter::parse_chunk(chunk, ctx),
+            FormatId::CiscoAsa => cisco_asa::parse_chunk(chunk, ctx),
+            FormatId::Panos => panos::parse_chunk(chunk, ctx),
+            FormatId::Cef => cef::parse_chunk(chunk, ctx),
+            FormatId::Leef => leef::parse_chunk(chunk, ctx),
         }
     }
 
@@ -181,6 +268,16 @@ impl FormatId {
             FormatId::Common | FormatId::Combined | FormatId::ZimbraAccess | FormatId::ZimbraNginx => None,
             FormatId::ZimbraMailbox | FormatId::ZimbraAudit => Some(log4j::record_start),
             FormatId::Syslog | FormatId::NginxError => None,
+            _ => None,
+        }
+    }
+
+    /// For formats whose layout a header line declares (W3C `#Fields:`): the header's prefix.
+    /// The pipeline hands each chunk the last such line before it ([`ParseCtx::header`]).
+    pub fn header_prefix(self) -> Option<&'static [u8]> {
+        match self {
+            FormatId::W3c => Some(w3c::HEADER_PREFIX),
+            _ => None,
         }
     }
 
@@ -190,6 +287,11 @@ impl FormatId {
             FormatId::Common | FormatId::Combined | FormatId::ZimbraAccess | FormatId::ZimbraNginx => false,
             FormatId::ZimbraMailbox | FormatId::ZimbraAudit => true,
             FormatId::Syslog | FormatId::NginxError | FormatId::ZmmailboxdOut => true,
+            // epoch seconds; W3C date/time are UTC (IIS, ProxySG GMT)
+            FormatId::Squid | FormatId::W3c => false,
+            // a local syslog header, or local device times with or without an offset field
+            FormatId::Fortigate | FormatId::Stormshield | FormatId::Pfsense | FormatId::Netfilter => true,
+            FormatId::CiscoAsa | FormatId::Panos | FormatId::Cef | FormatId::Leef => true,
         }
     }
 
@@ -198,6 +300,9 @@ impl FormatId {
     pub fn line_month(self) -> Option<LineMonth> {
         match self {
             FormatId::Syslog => Some(syslog::line_month),
+            // formats that may arrive behind a BSD syslog header
+            FormatId::Fortigate | FormatId::Stormshield | FormatId::Pfsense | FormatId::Netfilter => Some(syslog::line_month),
+            FormatId::CiscoAsa | FormatId::Panos | FormatId::Cef | FormatId::Leef => Some(syslog::line_month),
             _ => None,
         }
     }

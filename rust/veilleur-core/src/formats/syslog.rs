@@ -585,7 +585,7 @@ mod tests {
     #[test]
     fn rollover_inside_chunk_and_zone() {
         let text = "Dec 31 23:59:59 h p: a\nJan  1 00:00:01 h p: b\nMar  1 00:00:00 h p: c\nnot syslog\n";
-        let ctx = ParseCtx { tz: None, year: Some(2022) };
+        let ctx = ParseCtx { tz: None, year: Some(2022), header: None };
         let p = parse_chunk(chunk(text), &ctx);
         assert_eq!(p.rows(), 3);
         assert_eq!(p.rejects.len(), 1);
@@ -595,23 +595,23 @@ mod tests {
         assert_eq!(ts.value(1), day(2023, 1, 1) + 1_000_000);
         assert_eq!(ts.value(2), day(2023, 3, 1));
         // Europe/Paris: CET in winter (UTC+1)
-        let ctx = ParseCtx { tz: crate::time::parse_zone("Europe/Paris"), year: Some(2022) };
+        let ctx = ParseCtx { tz: crate::time::parse_zone("Europe/Paris"), year: Some(2022), header: None };
         let p = parse_chunk(chunk("Oct 30 02:30:00 h p: dst\nJan 10 10:00:00 h p: x\n"), &ctx);
         let ts = p.columns[0].as_primitive::<TimestampMicrosecondType>();
         assert_eq!(ts.value(0), day(2022, 10, 30) + 30 * 60_000_000); // first occurrence: 00:30Z
         assert_eq!(ts.value(1), day(2023, 1, 10) + 9 * 3_600_000_000);
         assert_eq!(p.ambiguous_times, 1);
         // Feb 29 in a non-leap year is a reject, not a wrong date
-        let p = parse_chunk(chunk("Feb 29 10:00:00 h p: x\n"), &ParseCtx { tz: None, year: Some(2022) });
+        let p = parse_chunk(chunk("Feb 29 10:00:00 h p: x\n"), &ParseCtx { tz: None, year: Some(2022), header: None });
         assert_eq!(p.rejects.len(), 1);
-        let p = parse_chunk(chunk("Feb 29 10:00:00 h p: x\n"), &ParseCtx { tz: None, year: Some(2024) });
+        let p = parse_chunk(chunk("Feb 29 10:00:00 h p: x\n"), &ParseCtx { tz: None, year: Some(2024), header: None });
         assert_eq!(p.rows(), 1);
     }
 
     #[test]
     fn table_columns() {
         let text = "<38>Sep  6 10:15:32 bastion sshd[812]: Accepted password for root from 203.0.113.50 port 52144 ssh2\n<165>1 - - - - - -\n";
-        let p = parse_chunk(chunk(text), &ParseCtx { tz: None, year: Some(2022) });
+        let p = parse_chunk(chunk(text), &ParseCtx { tz: None, year: Some(2022), header: None });
         assert_eq!(p.rows(), 2);
         assert_eq!(p.columns.len(), fields().len());
         let fac = p.columns[4].as_primitive::<UInt8Type>();

@@ -196,7 +196,7 @@ Caused by: java.util.zip.ZipException: bad entry\n\
 \t... 10 more\n\
 2022-08-10 07:33:19.000:INFO:oejs.Server:main: next\n";
         let chunk = Chunk { index: 0, offset: 0, data: text.as_bytes().to_vec(), long_line: None };
-        let p = parse_chunk(chunk, &ParseCtx { tz: crate::time::parse_zone("Europe/Paris"), year: None });
+        let p = parse_chunk(chunk, &ParseCtx { tz: crate::time::parse_zone("Europe/Paris"), year: None, header: None });
         assert_eq!(p.n_lines, 7);
         assert_eq!(p.rows(), 2);
         assert_eq!(p.rejects.len(), 1);
