@@ -43,7 +43,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Iterable
@@ -139,7 +139,7 @@ def mboximport(events: Any) -> pl.DataFrame:
     )
     df = df.with_columns(
         outcome.alias("outcome"),
-        pl.col("query").map_elements(_variant, return_dtype=pl.String).alias("variant"),
+        pl.col("query").fill_null("").map_elements(_variant, return_dtype=pl.String).alias("variant"),
     )
     df = df.select(*PROVENANCE, "ts", "source", "src_ip", "http_method", "url", "http_status", "user_agent", "variant", "outcome").sort("ts", "source")
     return df
@@ -371,8 +371,8 @@ def run(bundle: Any, iocs: IocSet | None = None, *, mail_server: str | None = No
     if server and start is not None:
         lat, egr = lateral(ev, server, start, within), egress(ev, server, start, within)
     else:
-        lat = lateral(ev, "", datetime(1970, 1, 1), within).clear()
-        egr = egress(ev, "", datetime(1970, 1, 1), within).clear()
+        lat = lateral(ev, "", datetime(1970, 1, 1, tzinfo=timezone.utc), within).clear()
+        egr = egress(ev, "", datetime(1970, 1, 1, tzinfo=timezone.utc), within).clear()
     if iocs is not None and len(iocs):
         hits, seen = ioc_sweep(ev, iocs)
         ioc_ips = set(hits.filter(pl.col("ioc_kind").is_in(["ip", "cidr"]))["matched"].to_list())

@@ -480,7 +480,8 @@ pub fn matches(kind: Kind, line: &[u8]) -> bool {
     }
     match kind {
         Kind::Mailbox => true,
-        Kind::Audit => &line[r.category.0..r.category.1] == b"security" && parse_audit(line, r.message, &mut r.audit),
+        // audit.log holds the `security` category only (mailbox.log holds every category)
+        Kind::Audit => &line[r.category.0..r.category.1] == b"security",
     }
 }
 
