@@ -14,7 +14,7 @@ import re
 import sys
 import time
 import warnings
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
