@@ -69,7 +69,12 @@ def test_run_on_demo(demo):
     roles = {(h, role) for h, role in r.scope.select("host", "role").rows()}
     assert (ATTACKER, "attacker") in roles and (SERVER, "compromised") in roles
     stages = set(r.timeline["stage"])
-    assert stages == {"exploitation", "webshell"}
+    assert stages == {"exploitation", "webshell", "admin_login"}
+    # the operator's admin console login: a failure then a success, from outside
+    assert r.admin_logins.select("ts", "src_ip", "action").rows() == [
+        (t("09:29:51") + timedelta(microseconds=2000), ATTACKER, "login_fail"),
+        (t("09:30:09") + timedelta(microseconds=118000), ATTACKER, "login_ok"),
+    ]
     assert r.timeline["ts"].is_sorted()
 
 

@@ -31,9 +31,12 @@ Rules, so that an analyst can check them:
   addresses on administration ports (22, 23, 135, 139, 445, 3389, 5985, 5986), with the
   firewall's verdict; ``egress`` to external addresses that the host had not contacted
   before that time (first contacts).
-* **beaconing** — :func:`veilleur.beacons` per (src_ip, dst_ip, dst_port) on network rows,
-  kept when the source is in scope or the destination is an indicator, and the port is not
-  DNS or NTP.
+* **admin_logins** — Zimbra admin console logins (``cmd=AdminAuth`` in audit.log), failed
+  or not, from addresses outside the internal networks.
+* **beaconing** — :func:`veilleur.beacons` per (src_ip, dst_ip, dst_port) on network rows.
+  :func:`run` keeps the beacons from the mail server to destinations it first contacted
+  after the compromise or that are indicators (a periodic update check that ran before the
+  intrusion is not a beacon), DNS and NTP ports left out.
 * **ioc_sweep** — :meth:`veilleur.IocSet.match` on the events and
   :func:`veilleur.first_last_seen` per indicator.
 """
@@ -250,6 +253,14 @@ def egress(events: Any, host: str, after: datetime, within: timedelta = timedelt
                      "bytes_in", "bytes_out", "first_contact").sort("ts", "source")
 
 
+def admin_logins(events: Any, *, internal: Iterable[str] = INTERNAL_NETS) -> pl.DataFrame:
+    """Admin console logins (``cmd=AdminAuth``, success and failure) from external
+    addresses, with the account and the outcome (``action``: ``login_ok`` / ``login_fail``)."""
+    df = _events(events).filter(pl.col("message").str.contains("cmd=AdminAuth;", literal=True) & pl.col("src_ip").is_not_null())
+    df = df.filter(~_internal_flags(df["src_ip"], internal).fill_null(True))
+    return df.select(*PROVENANCE, "ts", "source", "src_ip", "user", "action", "message").sort("ts", "source")
+
+
 def beaconing(events: Any, *, sources: Iterable[str] | None = None, indicators: Iterable[str] = (),
               min_events: int = 10, max_jitter: float = 0.1, ignore_ports: Iterable[int] = (53, 123)) -> pl.DataFrame:
     """Steady periodic connections (see :func:`veilleur.beacons`) per (src_ip, dst_ip,
@@ -305,6 +316,7 @@ class HuntResult:
     mail_server: str | None
     exploitation: pl.DataFrame
     webshells: pl.DataFrame
+    admin_logins: pl.DataFrame
     lateral: pl.DataFrame
     egress: pl.DataFrame
     beacons: pl.DataFrame
@@ -378,8 +390,11 @@ def run(bundle: Any, iocs: IocSet | None = None, *, mail_server: str | None = No
         ioc_ips = set(hits.filter(pl.col("ioc_kind").is_in(["ip", "cidr"]))["matched"].to_list())
     else:
         hits, seen, ioc_ips = pl.DataFrame(), pl.DataFrame(), set()
-    attackers = set(uploads["src_ip"].drop_nulls().to_list()) | set(shells["src_ip"].drop_nulls().to_list())
+    admins = admin_logins(ev)
     beac = beaconing(ev, sources=[server] if server else [], indicators=ioc_ips)
+    # a beacon is to a destination first contacted after the compromise, or to an indicator
+    fresh = set(egr["dst_ip"].unique().to_list()) | ioc_ips
+    beac = beac.filter(pl.col("dst_ip").is_in(list(fresh)))
 
     scope: list[dict] = []
     if server:
@@ -387,6 +402,7 @@ def run(bundle: Any, iocs: IocSet | None = None, *, mail_server: str | None = No
                       "first_seen": start, "last_seen": None, "evidence": tries.height + shells.height})
     scope += _scope_of(uploads, "src_ip", "attacker", "uploaded to mboximport")
     scope += _scope_of(shells, "src_ip", "attacker", "used the webshell")
+    scope += _scope_of(admins.filter(pl.col("action") == "login_ok"), "src_ip", "attacker", "logged into the admin console from outside")
     scope += _scope_of(lat.filter(pl.col("action").is_null() | (pl.col("action") == "allow")), "dst_ip", "lateral_target", "reached from the mail server on an administration port")
     scope += _scope_of(lat.filter(pl.col("action").is_in(["deny", "drop", "reset"])), "dst_ip", "lateral_attempt", "denied from the mail server on an administration port")
     if beac.height:
@@ -402,6 +418,7 @@ def run(bundle: Any, iocs: IocSet | None = None, *, mail_server: str | None = No
         _timeline_part(tries.filter(pl.col("outcome") != "trace"), "exploitation",
                        pl.format("{} mboximport → {} ({})", pl.col("http_method"), pl.col("http_status"), pl.col("outcome"))),
         _timeline_part(shells, "webshell", pl.format("{} {} {}", pl.col("http_method"), pl.col("path"), pl.col("command").fill_null(""))),
+        _timeline_part(admins, "admin_login", pl.format("AdminAuth {} {}", pl.col("user"), pl.col("action"))),
         _timeline_part(lat, "lateral", pl.format("→ {}:{} {}", pl.col("dst_ip"), pl.col("dst_port"), pl.col("action").fill_null("?"))),
         _timeline_part(egr, "egress", pl.format("first contact → {}:{}", pl.col("dst_ip"), pl.col("dst_port"))),
     ]
@@ -410,4 +427,4 @@ def run(bundle: Any, iocs: IocSet | None = None, *, mail_server: str | None = No
     timeline = pl.concat(parts, how="vertical").sort("ts", "stage", "file", "line", nulls_last=True)
     summary = bundle.summary if hasattr(bundle, "summary") else pl.DataFrame()
     rejects = bundle.rejects if hasattr(bundle, "rejects") else pl.DataFrame()
-    return HuntResult(server, tries, shells, lat, egr, beac, hits, seen, scope_df, timeline, summary, rejects)
+    return HuntResult(server, tries, shells, admins, lat, egr, beac, hits, seen, scope_df, timeline, summary, rejects)
