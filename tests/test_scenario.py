@@ -75,7 +75,7 @@ def zimbra(bundle) -> vl.Bundle:
     root, _ = bundle
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        b = vl.read(root / "zimbra", tz="Europe/Paris", year=2022)
+        b = vl.read(root / "logs" / "zimbra", tz="Europe/Paris", year=2022)
     assert not caught, [str(w.message) for w in caught]
     return b
 
@@ -218,7 +218,7 @@ def test_zimbra_files_parse_with_no_reject(bundle, zimbra) -> None:
     assert zimbra.rejects.height == 0
     assert set(s["status"].to_list()) == {"ok"}
     assert set(s["format"].to_list()) == {"zimbra_access", "zimbra_nginx", "zimbra_mailbox", "zimbra_audit", "syslog"}
-    expected = {f["path"]: f["lines"] for f in truth["files"] if f["path"].startswith("zimbra/")}
+    expected = {f["path"]: f["lines"] for f in truth["files"] if f["path"].startswith("logs/zimbra/")}
     got = {str(Path(p).relative_to(root)): n for p, n in zip(s["path"].to_list(), s["lines"].to_list())}
     assert got == expected
 
@@ -249,7 +249,7 @@ def test_ground_truth_lines_are_veilleur_rows(bundle, zimbra) -> None:
     rows = {(str(Path(f).relative_to(root)), line): ip for f, line, ip in ev.select("file", "line", "src_ip").iter_rows()}
     checked = 0
     for rec in truth["lines"]:
-        if rec["file"].startswith("zimbra/opt/zimbra/log/") and "nginx" not in rec["file"] and "src_ip" in rec:
+        if rec["file"].startswith("logs/zimbra/opt/zimbra/log/") and "nginx" not in rec["file"] and "src_ip" in rec:
             key = (rec["file"], rec["line"])
             assert key in rows, rec
             if "access_log" in rec["file"] or "audit" in rec["file"]:
@@ -287,7 +287,7 @@ def test_near_misses_are_present_and_distinct_from_iocs(bundle, zimbra) -> None:
     # no indicator matches a near-miss row of the Zimbra files
     hits = iocs.match(zimbra.events).with_columns(pl.col("file").cast(pl.String))
     hit_rows = {(str(Path(f).relative_to(root)), line) for f, line in hits.select("file", "line").iter_rows()}
-    zimbra_near = {(n["file"], n["line"]) for n in near if n["file"].startswith("zimbra/")}
+    zimbra_near = {(n["file"], n["line"]) for n in near if n["file"].startswith("logs/zimbra/")}
     assert zimbra_near and not (zimbra_near & hit_rows)
     # ... while every planted exploit and webshell line is hit
     attack = {(r["file"], r["line"]) for r in truth["lines"] if r["stage"] in ("exploitation", "webshell") and "access_log" in r["file"]}
@@ -363,4 +363,4 @@ def test_cli(tmp_path, capsys) -> None:
     assert "planted lines" in out
     truth = json.loads((tmp_path / "cli" / "ground_truth.json").read_text())
     assert truth["seed"] == 11 and (tmp_path / "cli" / "iocs.csv").exists()
-    assert (tmp_path / "cli" / "zimbra/opt/zimbra/log/nginx.access.log.1.gz").exists()
+    assert (tmp_path / "cli" / "logs/zimbra/opt/zimbra/log/nginx.access.log.1.gz").exists()
