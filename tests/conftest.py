@@ -23,7 +23,7 @@ if os.environ.get("CI"):
 
 TESTS = Path(__file__).resolve().parent
 GOLDEN = TESTS / "golden"
-DEMO = TESTS.parent / "fixtures" / "demo"
+DEMO = TESTS / "data" / "zimbra_demo"  # the hand-written Zimbra collection (fixtures/demo is the generated scenario)
 
 # The four web formats and the columns of their typed tables (the contract in the README).
 PROVENANCE = ["file", "line", "offset"]

@@ -1,4 +1,4 @@
-"""The demo collection (``fixtures/demo``) answers the analyst's first questions about the
+"""The hand-written Zimbra collection (``tests/data/zimbra_demo``) answers the analyst's first questions about the
 planted CVE-2022-37042 intrusion: who POSTed to mboximport, what they got back, and which
 webshell was then used, seen both by mailboxd (GMT) and by the nginx proxy (local time)."""
 

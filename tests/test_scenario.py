@@ -364,3 +364,11 @@ def test_cli(tmp_path, capsys) -> None:
     truth = json.loads((tmp_path / "cli" / "ground_truth.json").read_text())
     assert truth["seed"] == 11 and (tmp_path / "cli" / "iocs.csv").exists()
     assert (tmp_path / "cli" / "logs/zimbra/opt/zimbra/log/nginx.access.log.1.gz").exists()
+
+
+def test_committed_demo_is_the_generators_output(tmp_path) -> None:
+    """``fixtures/demo`` (the README's quick start) is exactly ``generate.py --seed 7 --size 3MB``:
+    regenerate it with that command after changing the generator."""
+    demo = GENERATOR.parent.parent / "demo"
+    gen.generate(tmp_path / "demo", seed=7, size_bytes=3 * MB)
+    assert digests(demo) == digests(tmp_path / "demo")
