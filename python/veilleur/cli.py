@@ -303,9 +303,11 @@ def _clear_outputs(out: Path, overwrite: bool) -> None:
 
 @contextmanager
 def _streaming(progress: Progress, report: Report, inputs: Inputs, name: str) -> Iterator[Callable[[pa.RecordBatch], None]]:
-    """A phase whose ``on_batch`` callback shows files and bytes done (from the report's
-    summary, filled file by file) and rows, at most five times a second."""
-    state = {"rows": 0, "shown": 0.0}
+    """A phase whose ``on_batch`` callback shows files and bytes done and rows, at most five
+    times a second. Files and their bytes come from the report's summary (filled as each file
+    ends); within the current file, the byte offset of the batch's last row is added (an
+    estimate for compressed files: never shown going backwards, never above the total)."""
+    state = {"rows": 0, "shown": 0.0, "bytes": 0}
 
     def on_batch(batch: pa.RecordBatch) -> None:
         state["rows"] += batch.num_rows
@@ -315,7 +317,12 @@ def _streaming(progress: Progress, report: Report, inputs: Inputs, name: str) ->
         state["shown"] = now
         s = report.summary
         done = int(s["bytes"].sum()) if s.height else 0
-        progress.update(files=(s.height, inputs.files), done_bytes=done, total_bytes=inputs.bytes, rows=state["rows"])
+        if batch.num_rows and "offset" in batch.schema.names and "file" in batch.schema.names:
+            current = batch.column("file")[-1].as_py()
+            if current not in set(s["path"].to_list()):
+                done += int(batch.column("offset")[-1].as_py())
+        state["bytes"] = min(max(state["bytes"], done), inputs.bytes or done)
+        progress.update(files=(s.height, inputs.files), done_bytes=state["bytes"], total_bytes=inputs.bytes, rows=state["rows"])
 
     with progress.phase(name):
         yield on_batch
