@@ -385,11 +385,9 @@ def run(bundle: Any, iocs: IocSet | None = None, *, mail_server: str | None = No
     else:
         lat = lateral(ev, "", datetime(1970, 1, 1, tzinfo=timezone.utc), within).clear()
         egr = egress(ev, "", datetime(1970, 1, 1, tzinfo=timezone.utc), within).clear()
-    if iocs is not None and len(iocs):
-        hits, seen = ioc_sweep(ev, iocs)
-        ioc_ips = set(hits.filter(pl.col("ioc_kind").is_in(["ip", "cidr"]))["matched"].to_list())
-    else:
-        hits, seen, ioc_ips = pl.DataFrame(), pl.DataFrame(), set()
+    # without indicators the sweep runs on no rows: empty frames that keep their columns
+    hits, seen = ioc_sweep(ev if iocs is not None and len(iocs) else ev.clear(), iocs if iocs is not None else IocSet())
+    ioc_ips = set(hits.filter(pl.col("ioc_kind").is_in(["ip", "cidr"]))["matched"].to_list())
     admins = admin_logins(ev)
     beac = beaconing(ev, sources=[server] if server else [], indicators=ioc_ips)
     # a beacon is to a destination first contacted after the compromise, or to an indicator

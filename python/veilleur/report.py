@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from . import __version__
+from . import hunts
 from .hunts import HuntResult
 
 __all__ = ["Findings", "findings", "printable", "render_html", "text_summary"]
@@ -34,7 +35,6 @@ MAX_ROWS = 500
 #: Characters shown per cell; the whole value is in the CSV and Parquet files.
 MAX_CELL = 400
 #: mboximport outcomes that mean the archive was (or may have been) imported.
-UPLOAD_OUTCOMES = ("uploaded", "uploaded_401", "server_error")
 ALLOWED = ("allow", "accept", "pass", "permit", "allowed", "accepted")
 DENIED = ("deny", "drop", "reset", "reject", "block", "denied", "dropped", "blocked", "rejected")
 
@@ -112,7 +112,7 @@ def _attempts(tries: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, Any] | None]
     reqs = _requests(tries, keys).group_by("outcome").agg(
         pl.len().alias("requests"), pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last"))
     table = reqs.join(lines, on="outcome").select(list(schema)).cast(schema).sort("first", nulls_last=True)
-    up = tries.filter(pl.col("outcome").is_in(UPLOAD_OUTCOMES)).sort("ts")
+    up = tries.filter(pl.col("outcome").is_in(hunts.UPLOADED)).sort("ts")
     if up.height == 0:
         up = tries.filter(pl.col("http_method").str.to_uppercase() == "POST").sort("ts")
     first = up.row(0, named=True) if up.height else None
