@@ -66,6 +66,15 @@ pub struct DomainTable {
     mask: usize,
     entries: Vec<Entry>,
     max_labels: usize,
+    /// bit `k - 1` set: some indicator has `k` labels (bit 63: 64 or more); suffixes of
+    /// other lengths are not probed (e.g. the TLD alone, when no indicator is a bare TLD)
+    label_counts: u64,
+}
+
+/// The bit of [`DomainTable::label_counts`] for names of `labels` labels (≥ 1).
+#[inline]
+fn label_bit(labels: usize) -> u64 {
+    1 << (labels.clamp(1, 64) - 1)
 }
 
 fn hash_name(name: &[u8]) -> u64 {
@@ -85,10 +94,12 @@ impl DomainTable {
     /// `entries`: (normalised domain, indicator id).
     pub fn new(entries: &[(&str, u32)]) -> Self {
         let cap = (entries.len() * 2).next_power_of_two().max(16);
-        let mut t = DomainTable { slots: vec![0; cap], mask: cap - 1, entries: Vec::new(), max_labels: 0 };
+        let mut t = DomainTable { slots: vec![0; cap], mask: cap - 1, entries: Vec::new(), max_labels: 0, label_counts: 0 };
         for &(name, id) in entries {
             let name = name.as_bytes();
-            t.max_labels = t.max_labels.max(name.split(|&b| b == b'.').count());
+            let labels = name.split(|&b| b == b'.').count();
+            t.max_labels = t.max_labels.max(labels);
+            t.label_counts |= label_bit(labels);
             let hash = hash_name(name);
             let mut s = (hash as usize) & t.mask;
             loop {
@@ -158,9 +169,11 @@ impl DomainTable {
             }
             h = mix_label(h, host, start, end);
             labels += 1;
-            let suffix = &host[start..];
-            if let Some(ids) = self.probe(h, suffix) {
-                f(ids, suffix);
+            if self.label_counts & label_bit(labels) != 0 {
+                let suffix = &host[start..];
+                if let Some(ids) = self.probe(h, suffix) {
+                    f(ids, suffix);
+                }
             }
             if start == 0 {
                 return;

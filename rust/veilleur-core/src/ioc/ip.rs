@@ -1,7 +1,9 @@
 //! IP addresses and CIDRs as sorted, disjoint ranges. Every address space boundary of every
 //! range splits the space into segments; each segment lists the indicators covering it, so
 //! nested networks (a /22, one of its /24s, an address inside) all report. IPv4 lives in its
-//! own `u32` table with a 64k-entry index on the top 16 bits (one or two probes per lookup);
+//! own `u32` table with a 64k-entry index on the top 16 bits; each index entry also has a
+//! bit per /21 block of its /16 that any indicator covers, so most addresses (no indicator
+//! near them) are rejected by that one entry, which the matcher prefetches;
 //! IPv6 ranges overlapping `::ffff:0:0/96` (IPv4-mapped) are also entered in the IPv4 table,
 //! and IPv4-mapped addresses in the data are looked up there.
 
@@ -72,12 +74,20 @@ impl<T: Copy + Ord> Segments<T> {
     }
 }
 
+/// One /16 of the IPv4 index.
+#[derive(Clone, Copy, Default)]
+struct Slash16 {
+    /// the segment containing the /16's first address
+    seg: u32,
+    /// bit `b` set: some indicator covers an address of the /21 block `b` of this /16
+    blocks: u32,
+}
+
 /// The IP/CIDR matcher.
 pub struct IpTable {
     v4: Segments<u32>,
-    /// `index[k]` = segment containing `k << 16`, for k in 0..=65536 (the last one is the
-    /// final segment).
-    v4_index: Vec<u32>,
+    /// `v4_index[k]` for the /16 `k`, k in 0..=65536 (the last one holds the final segment).
+    v4_index: Vec<Slash16>,
     v6: Segments<u128>,
     len: usize,
 }
@@ -111,13 +121,31 @@ impl IpTable {
         }
         let v4 = Segments::build(r4, 0u32, |h: u32| h.checked_add(1));
         let v6 = Segments::build(r6, 0u128, |h: u128| h.checked_add(1));
-        let last = v4.starts.len() - 1;
-        let mut v4_index = Vec::with_capacity(65537);
-        for k in 0..=65536u64 {
-            let x = if k == 65536 { u32::MAX } else { (k << 16) as u32 };
-            v4_index.push(v4.seg_of(x, 0, last) as u32);
-        }
+        let v4_index = Self::index(&v4);
         IpTable { v4, v4_index, v6, len: entries.len() }
+    }
+
+    /// The /16 index of the IPv4 segments, with the blocks covered by non-empty segments.
+    fn index(v4: &Segments<u32>) -> Vec<Slash16> {
+        let last = v4.starts.len() - 1;
+        let mut index: Vec<Slash16> = (0..=65536u64)
+            .map(|k| {
+                let x = if k == 65536 { u32::MAX } else { (k << 16) as u32 };
+                Slash16 { seg: v4.seg_of(x, 0, last) as u32, blocks: 0 }
+            })
+            .collect();
+        for seg in 0..=last {
+            if v4.ids_in(seg).is_empty() {
+                continue;
+            }
+            let lo = v4.starts[seg];
+            let hi = v4.starts.get(seg + 1).map_or(u32::MAX, |&n| n - 1);
+            // every /21 block from lo's to hi's (a /8 covers 2^13 of them: a plain loop)
+            for block in (lo >> 11)..=(hi >> 11) {
+                index[(block >> 5) as usize].blocks |= 1 << (block & 31);
+            }
+        }
+        index
     }
 
     pub fn is_empty(&self) -> bool {
@@ -128,8 +156,12 @@ impl IpTable {
     #[inline]
     pub fn lookup_v4(&self, a: u32) -> &[u32] {
         let k = (a >> 16) as usize;
-        let lo = self.v4_index[k] as usize;
-        let hi = self.v4_index[k + 1] as usize;
+        let e = self.v4_index[k];
+        if e.blocks & (1 << ((a >> 11) & 31)) == 0 {
+            return &[];
+        }
+        let lo = e.seg as usize;
+        let hi = self.v4_index[k + 1].seg as usize;
         let seg = if lo == hi { lo } else { self.v4.seg_of(a, lo, hi) };
         self.v4.ids_in(seg)
     }
@@ -196,9 +228,10 @@ fn prefetch<T>(x: &T) {
     let _ = x;
 }
 
-/// A dotted-quad IPv4 without leading zeros, the whole of `b`. Word-at-a-time: the dots and
-/// digits are found as bit masks, then the four parts are read independently (no branch on
-/// where the dots fall, which is unpredictable from one row to the next).
+/// A dotted-quad IPv4 without leading zeros, the whole of `b` (what `std` accepts, as a
+/// number). Word-at-a-time: the dots and digits are found as bit masks, then each part is
+/// decoded with one multiplication, independently of the others (no branch on where the dots
+/// fall, which is unpredictable from one row to the next).
 #[inline]
 pub fn parse_v4(b: &[u8]) -> Option<u32> {
     let n = b.len();
@@ -213,37 +246,56 @@ pub fn parse_v4(b: &[u8]) -> Option<u32> {
         let rd4 = |i: usize| u64::from(u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes")));
         (rd4(0) | rd4(3) << 24, 0)
     };
-    let words = [lo, hi, 0];
-    let byte = |i: usize| (words[i >> 3] >> ((i & 7) * 8)) as u8;
-    let dots = movemask(eq_bytes(lo, b'.')) | movemask(eq_bytes(hi, b'.')) << 8;
-    let digits = movemask(digit_bytes(lo)) | movemask(digit_bytes(hi)) << 8;
+    // 0x80 in the bytes that are dots / digits; every one of the n bytes must be one of them
+    let (dot_lo, dot_hi) = (eq_bytes(lo, b'.'), eq_bytes(hi, b'.'));
+    let in_n = |k: usize| if k >= 8 { u64::MAX } else { (1u64 << (8 * k)) - 1 };
+    let want_lo = 0x8080_8080_8080_8080 & in_n(n);
+    let want_hi = 0x8080_8080_8080_8080 & in_n(n.saturating_sub(8));
+    if (dot_lo | digit_bytes(lo)) != want_lo || (dot_hi | digit_bytes(hi)) != want_hi {
+        return None;
+    }
+    let dots = movemask(dot_lo) | movemask(dot_hi) << 8;
+    // exactly three dots: clearing the lowest set bit twice leaves one bit (no `count_ones`:
+    // the baseline x86-64 target has no popcnt instruction)
     let r2 = dots & dots.wrapping_sub(1);
     let r3 = r2 & r2.wrapping_sub(1);
-    // exactly three dots, and nothing but dots and digits
-    if r3 == 0 || r3 & (r3 - 1) != 0 || (dots | digits) != (1u32 << n) - 1 {
+    if r3 == 0 || r3 & (r3 - 1) != 0 {
         return None;
     }
     let p1 = dots.trailing_zeros() as usize;
     let p2 = r2.trailing_zeros() as usize;
     let p3 = r3.trailing_zeros() as usize;
-    const W0: [u32; 4] = [0, 1, 10, 100];
-    const W1: [u32; 4] = [0, 0, 1, 10];
-    const W2: [u32; 4] = [0, 0, 0, 1];
-    let mut acc = 0u32;
-    let mut bad = false;
-    for (s, e) in [(0, p1), (p1 + 1, p2), (p2 + 1, p3), (p3 + 1, n)] {
-        let l = e.wrapping_sub(s);
-        if !(1..=3).contains(&l) {
-            return None;
-        }
-        let d0 = u32::from(byte(s).wrapping_sub(b'0'));
-        let d1 = u32::from(byte(s + 1).wrapping_sub(b'0'));
-        let d2 = u32::from(byte(s + 2).wrapping_sub(b'0'));
-        let v = d0 * W0[l] + d1.wrapping_mul(W1[l]) + d2.wrapping_mul(W2[l]);
-        bad |= (l > 1 && d0 == 0) | (v > 255);
-        acc = (acc << 8) | (v & 255);
+    // '0'..='9' are 0x30..=0x39: xor gives the digit values, byte by byte (no borrow)
+    let digits = (u128::from(hi) << 64 | u128::from(lo)) ^ 0x3030_3030_3030_3030_3030_3030_3030_3030;
+    // octets as (start, length); a length outside 1..=3 wraps to a large number
+    let (l0, l1, l2, l3) = (p1, p2.wrapping_sub(p1 + 1), p3.wrapping_sub(p2 + 1), n.wrapping_sub(p3 + 1));
+    if l0.max(l1).max(l2).max(l3) > 3 || l0.min(l1).min(l2).min(l3) == 0 {
+        return None;
     }
-    (!bad).then_some(acc)
+    // written out (not a loop over the four), which LLVM would turn into slow SSE2 code
+    let (v0, z0) = octet(digits, 0, l0);
+    let (v1, z1) = octet(digits, p1 + 1, l1);
+    let (v2, z2) = octet(digits, p2 + 1, l2);
+    let (v3, z3) = octet(digits, p3 + 1, l3);
+    let lead_zero = (l0 > 1 && z0) | (l1 > 1 && z1) | (l2 > 1 && z2) | (l3 > 1 && z3);
+    if lead_zero || (v0 | v1 | v2 | v3) > 255 {
+        return None;
+    }
+    Some(v0 << 24 | v1 << 16 | v2 << 8 | v3)
+}
+
+/// The decimal value of the `l` (1 to 3) digit values at bytes `s..s + l` of `digits` (each
+/// byte already minus `'0'`), and whether the first is 0. The digits are right-aligned into
+/// three 16-bit lanes (zero-padded on the left) and summed as `100·z0 + 10·z1 + z2` by one
+/// multiplication whose partial sums cannot carry into the lane read.
+#[inline(always)]
+fn octet(digits: u128, s: usize, l: usize) -> (u32, bool) {
+    let v = (digits >> (8 * s)) as u32 & (0xff_ffff >> (8 * (3 - l)));
+    let first_zero = v & 0xff == 0;
+    let v = u64::from(v << (8 * (3 - l)));
+    let lanes = (v & 0xff) | (v & 0xff00) << 8 | (v & 0xff_0000) << 16;
+    let value = (lanes.wrapping_mul(1 | 10 << 16 | 100 << 32) >> 32) & 0xffff;
+    (value as u32, first_zero)
 }
 
 /// An IP address, the whole of `b` (IPv6 optionally in brackets).
@@ -328,6 +380,45 @@ mod tests {
         for a in [0u32, 1, 0x0a00_0001, 0xffff_ffff, 0x6464_6464, 0x0909_0909] {
             let t = Ipv4Addr::from(a).to_string();
             assert_eq!(parse_v4(t.as_bytes()), Some(a), "{t}");
+        }
+    }
+
+    /// What `std` says of `b` (non-UTF-8 is not an address).
+    fn std_v4(b: &[u8]) -> Option<u32> {
+        std::str::from_utf8(b).ok()?.parse::<Ipv4Addr>().ok().map(u32::from)
+    }
+
+    #[test]
+    fn v4_parser_tricky_inputs_agree_with_std() {
+        for s in [
+            "1.2.3.4", "01.2.3.4", "1.02.3.4", "1.2.003.4", "1.2.3.0", "0.0.0.0", "00.0.0.0", "1.2.3.4.5", "1.2.3.4.",
+            ".1.2.3.4", "256.1.1.1", "1.256.1.1", "1.1.1.256", "999.1.1.1", "1..2.3", "1.2..3", "1.2.3.", "...1",
+            "1.2.3.4 ", " 1.2.3.4", "1.2.3.4/", "1.2.3.4:", "1.2.3.4x", "1.2.3.1234", "1234.1.1.1", "1.2.3.-4",
+            "1.2.3.+4", "1,2.3.4", "1.2.3.4\0", "1.2.3.4\n", "255.255.255.255", "255.255.255.2555", "12.34.56.789",
+            "1.2.3", "1.2.3.4.5.6.7", "", "1", "1.2.3.4.", "1.2.3.٤", "1.2.3.４", "१.2.3.4", "1.2.3.4\u{0}",
+        ] {
+            assert_eq!(parse_v4(s.as_bytes()), std_v4(s.as_bytes()), "{s:?}");
+        }
+        // bytes next to the digits and the dot, and with the high bit set (as SWAR tricks
+        // could confuse them): random strings of them, every length around 7..=15
+        let alphabet = b"0123456789.:/-\x20\xb0\xae\xb9\x7f\x00\x2f\x3a12.9";
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..300_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = 5 + (x % 13) as usize;
+            let s: Vec<u8> = (0..len).map(|i| alphabet[((x >> (3 * i + 4)) % alphabet.len() as u64) as usize]).collect();
+            assert_eq!(parse_v4(&s), std_v4(&s), "{s:?}");
+        }
+        // every octet value in every position, and neighbours of the limits
+        for v in 0..=300u32 {
+            for pos in 0..4 {
+                let mut parts = ["7", "77", "177", "0"].map(String::from);
+                parts[pos] = v.to_string();
+                let t = parts.join(".");
+                assert_eq!(parse_v4(t.as_bytes()), std_v4(t.as_bytes()), "{t}");
+            }
         }
     }
 

