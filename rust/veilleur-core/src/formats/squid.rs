@@ -47,17 +47,21 @@
 //! containing `DENIED` → `deny`; `NONE`/`TAG_NONE`-prefixed codes (errors: no transaction) →
 //! null; anything else → `allow`.
 
+use std::sync::Arc;
+
 use arrow_array::cast::AsArray;
-use arrow_array::{Array, RecordBatch};
+use arrow_array::types::{TimestampMicrosecondType, UInt16Type, UInt64Type};
+use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, Field};
 
 use crate::chunk::Chunk;
+use crate::columns::{Block, Blocks, PrimCol, StrCol};
 use crate::events::Mapping;
 use crate::ip;
 
 use super::ncsa::{parse_u64, Span};
 use super::normal;
-use super::typed::{col, fields as typed_fields, Col, Kind, Table};
+use super::typed::{col, fields as typed_fields, Col, Kind};
 use super::{drive_records, FormatId, ParseCtx, ParsedChunk, Reason};
 
 const COLS: &[Col] = &[
@@ -78,23 +82,6 @@ const COLS: &[Col] = &[
     col("url_port", Kind::U16),
     col("tail", Kind::Str),
 ];
-
-const TS: usize = 0;
-const ELAPSED: usize = 1;
-const CLIENT_IP: usize = 2;
-const CLIENT_NAME: usize = 3;
-const RESULT: usize = 4;
-const STATUS: usize = 5;
-const BYTES: usize = 6;
-const METHOD: usize = 7;
-const URL: usize = 8;
-const USER: usize = 9;
-const HIER: usize = 10;
-const PEER: usize = 11;
-const CTYPE: usize = 12;
-const URL_HOST: usize = 13;
-const URL_PORT: usize = 14;
-const TAIL: usize = 15;
 
 /// The table's columns after provenance.
 pub fn fields() -> Vec<Field> {
@@ -121,6 +108,8 @@ pub struct SquidLine {
     pub tail: Option<Span>,
 }
 
+// Tokens are short (a few to a few dozen bytes): plain loops beat memchr's setup here.
+
 #[inline(always)]
 fn skip_spaces(line: &[u8], mut i: usize) -> usize {
     while i < line.len() && line[i] == b' ' {
@@ -132,7 +121,10 @@ fn skip_spaces(line: &[u8], mut i: usize) -> usize {
 /// The token starting at `i` (up to the next space or the end of the line).
 #[inline(always)]
 fn token(line: &[u8], i: usize) -> Span {
-    let e = memchr::memchr(b' ', &line[i..]).map_or(line.len(), |k| i + k);
+    let mut e = i;
+    while e < line.len() && line[e] != b' ' {
+        e += 1;
+    }
     (i, e)
 }
 
@@ -145,35 +137,62 @@ fn token_before(line: &[u8], lo: usize, mut end: usize) -> Option<Span> {
     if end <= lo {
         return None;
     }
-    let s = memchr::memrchr(b' ', &line[lo..end]).map_or(lo, |k| lo + k + 1);
+    let mut s = end;
+    while s > lo && line[s - 1] != b' ' {
+        s -= 1;
+    }
     Some((s, end))
 }
 
 /// `seconds[.fraction]` → UTC microseconds (fraction of up to 6 digits).
 #[inline]
 pub fn parse_epoch(b: &[u8]) -> Option<i64> {
-    let dot = memchr::memchr(b'.', b).unwrap_or(b.len());
-    if dot == 0 || dot > 12 {
+    let mut i = 0;
+    let mut secs = 0i64;
+    while i < b.len() && b[i] != b'.' {
+        let d = b[i].wrapping_sub(b'0');
+        if d > 9 || i == 12 {
+            return None;
+        }
+        secs = secs * 10 + i64::from(d);
+        i += 1;
+    }
+    if i == 0 {
         return None;
     }
-    let secs = parse_u64(&b[..dot])? as i64;
     let mut micros = 0i64;
-    if dot < b.len() {
-        let frac = &b[dot + 1..];
+    if i < b.len() {
+        let frac = &b[i + 1..];
         if frac.is_empty() || frac.len() > 6 {
             return None;
         }
         for &c in frac {
-            if !c.is_ascii_digit() {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
                 return None;
             }
-            micros = micros * 10 + i64::from(c - b'0');
+            micros = micros * 10 + i64::from(d);
         }
-        for _ in frac.len()..6 {
-            micros *= 10;
-        }
+        micros *= [1, 100_000, 10_000, 1_000, 100, 10, 1][frac.len()];
     }
     Some(secs * 1_000_000 + micros)
+}
+
+/// A decimal number (up to 20 digits); a loop without overflow checks up to 19 digits.
+#[inline(always)]
+fn number(b: &[u8]) -> Option<u64> {
+    if b.is_empty() || b.len() > 19 {
+        return parse_u64(b);
+    }
+    let mut v = 0u64;
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + u64::from(d);
+    }
+    Some(v)
 }
 
 /// Squid 2 hierarchy codes (Squid 3+ writes them with a `HIER_` prefix).
@@ -220,7 +239,7 @@ fn is_hier_code(code: &[u8]) -> bool {
 #[inline]
 fn hier_slash(tok: &[u8]) -> Option<usize> {
     // codes are at most ~35 bytes: look for the slash in the first 48 only
-    let k = memchr::memchr(b'/', &tok[..tok.len().min(48)])?;
+    let k = tok[..tok.len().min(48)].iter().position(|&c| c == b'/')?;
     (k + 1 < tok.len() && is_hier_code(&tok[..k])).then_some(k)
 }
 
@@ -275,50 +294,205 @@ fn find_tail(line: &[u8], lo: usize, end: usize) -> Option<(Span, Span, Span)> {
 
 /// Parse one native line.
 pub fn parse_line(line: &[u8]) -> Result<SquidLine, Reason> {
-    let mut r = SquidLine::default();
-    let i = skip_spaces(line, 0);
-    let t = token(line, i);
-    r.ts = parse_epoch(&line[t.0..t.1]).ok_or("squid: no epoch time (seconds.millis) at the start")?;
-    let t = token(line, skip_spaces(line, t.1));
-    r.elapsed = parse_u64(&line[t.0..t.1]).ok_or("squid: elapsed time is not a number")?;
-    let t = token(line, skip_spaces(line, t.1));
-    if t.0 == t.1 {
+    let Some((head, lo)) = fast::head(line) else { return parse_line_scalar(line) };
+    let mut r = read_head(line, &head)?;
+    let Some((url_end, user, hier, ty)) = fast::tail(line, lo) else { return parse_line_scalar(line) };
+    set_tail(line, &mut r, lo, url_end, user, hier, ty);
+    Ok(r)
+}
+
+/// The fields of the six head tokens (time, elapsed, client, code/status, bytes, method).
+#[inline(always)]
+fn read_head(line: &[u8], t: &[Span; 6]) -> Result<SquidLine, Reason> {
+    let mut r = SquidLine { ts: parse_epoch(&line[t[0].0..t[0].1]).ok_or("squid: no epoch time (seconds.millis) at the start")?, ..SquidLine::default() };
+    r.elapsed = number(&line[t[1].0..t[1].1]).ok_or("squid: elapsed time is not a number")?;
+    if t[2].0 == t[2].1 {
         return Err("squid: no client field".into());
     }
-    r.client = t;
-    let t = token(line, skip_spaces(line, t.1));
-    let slash = memchr::memrchr(b'/', &line[t.0..t.1]).ok_or("squid: no code/status field")?;
+    r.client = t[2];
+    let (s, e) = t[3];
+    let slash = line[s..e].iter().rposition(|&c| c == b'/').ok_or("squid: no code/status field")?;
     if slash == 0 {
         return Err("squid: empty result code".into());
     }
-    r.result = (t.0, t.0 + slash);
-    let status = parse_u64(&line[t.0 + slash + 1..t.1]).filter(|&v| v <= 999).ok_or("squid: status is not a number")?;
+    r.result = (s, s + slash);
+    let status = number(&line[s + slash + 1..e]).filter(|&v| v <= 999).ok_or("squid: status is not a number")?;
     r.status = (status != 0).then_some(status as u16);
-    let t = token(line, skip_spaces(line, t.1));
-    r.bytes = parse_u64(&line[t.0..t.1]).ok_or("squid: byte count is not a number")?;
-    let t = token(line, skip_spaces(line, t.1));
-    if t.0 == t.1 {
+    r.bytes = number(&line[t[4].0..t[4].1]).ok_or("squid: byte count is not a number")?;
+    if t[5].0 == t[5].1 {
         return Err("squid: no method".into());
     }
-    r.method = t;
-    let lo = skip_spaces(line, t.1);
-    let mut end = line.len();
-    let cut = before_trailing_quoted(line, lo, end);
-    let found = if cut < end { find_tail(line, lo, cut).or_else(|| find_tail(line, lo, end)) } else { find_tail(line, lo, end) };
-    let (user, hier, ty) = found.ok_or("squid: no 'user hierarchy/peer type' after the URL")?;
-    let url_end = token_before(line, lo, user.0).map_or(lo, |u| u.1);
+    r.method = t[5];
+    Ok(r)
+}
+
+/// The hierarchy/peer token: its start, its `/`, its end.
+type Hier = (usize, usize, usize);
+
+/// URL, user, hierarchy, peer, type and tail from the tokens found after the method.
+#[inline(always)]
+fn set_tail(line: &[u8], r: &mut SquidLine, lo: usize, url_end: usize, user: Span, hier: Hier, ty: Span) {
     r.url = (lo, url_end);
     r.user = user;
-    let k = hier_slash(&line[hier.0..hier.1]).unwrap_or(0);
-    r.hier = (hier.0, hier.0 + k);
-    r.peer = (hier.0 + k + 1, hier.1);
+    r.hier = (hier.0, hier.1);
+    r.peer = (hier.1 + 1, hier.2);
     r.ctype = ty;
+    let mut end = line.len();
     while end > ty.1 && line[end - 1] == b' ' {
         end -= 1;
     }
     let ts = skip_spaces(line, ty.1);
     r.tail = (ts < end).then_some((ts, end));
+}
+
+/// Parse one native line with byte loops (every line the fast path leaves: long heads, URLs with
+/// spaces, additions after the type, malformed lines).
+fn parse_line_scalar(line: &[u8]) -> Result<SquidLine, Reason> {
+    let mut head = [(0, 0); 6];
+    let mut p = 0;
+    for t in &mut head {
+        *t = token(line, skip_spaces(line, p));
+        p = t.1;
+    }
+    let mut r = read_head(line, &head)?;
+    let lo = skip_spaces(line, p);
+    let end = line.len();
+    let cut = before_trailing_quoted(line, lo, end);
+    let found = if cut < end { find_tail(line, lo, cut).or_else(|| find_tail(line, lo, end)) } else { find_tail(line, lo, end) };
+    let (user, hier, ty) = found.ok_or("squid: no 'user hierarchy/peer type' after the URL")?;
+    let url_end = token_before(line, lo, user.0).map_or(lo, |u| u.1);
+    let k = hier_slash(&line[hier.0..hier.1]).unwrap_or(0);
+    set_tail(line, &mut r, lo, url_end, user, (hier.0, hier.0 + k, hier.1), ty);
     Ok(r)
+}
+
+/// The common line's tokens from bitmasks of the spaces in its first and last 128 bytes: no
+/// byte loop, no data-dependent branch per byte. Each function gives up (`None`) on anything
+/// unusual, and the caller falls back to the byte loops, which give the same answer on the
+/// lines the fast path reads (checked by a test).
+mod fast {
+    use super::{hier_slash, Hier, Span};
+
+    const W: usize = 128;
+
+    /// Bit `i` set when `b[i]` is a space (`b` holds exactly `W` bytes).
+    #[inline(always)]
+    fn mask(b: &[u8; W]) -> u128 {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{__m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
+            let mut m = 0u128;
+            // SAFETY: SSE2 is part of the x86_64 baseline; each load reads 16 bytes inside `b`.
+            unsafe {
+                let sp = _mm_set1_epi8(b' ' as i8);
+                for k in 0..W / 16 {
+                    let v = _mm_loadu_si128(b.as_ptr().add(16 * k).cast::<__m128i>());
+                    m |= u128::from(_mm_movemask_epi8(_mm_cmpeq_epi8(v, sp)) as u16) << (16 * k);
+                }
+            }
+            m
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            b.iter().enumerate().fold(0u128, |m, (i, &c)| m | (u128::from(c == b' ') << i))
+        }
+    }
+
+    /// The space mask of `line[at..at + W]`; bytes past the end of the line count as spaces.
+    #[inline(always)]
+    fn window(line: &[u8], at: usize) -> u128 {
+        let w = &line[at..];
+        match w.get(..W) {
+            Some(full) => mask(full.try_into().expect("W bytes")),
+            None => {
+                let mut buf = [b' '; W];
+                buf[..w.len()].copy_from_slice(w);
+                mask(&buf)
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn tz(x: u128) -> usize {
+        x.trailing_zeros() as usize
+    }
+
+    /// Bits below `r` (`r <= W`).
+    #[inline(always)]
+    fn below(r: usize) -> u128 {
+        if r >= W {
+            !0
+        } else {
+            (1u128 << r) - 1
+        }
+    }
+
+    /// The six head tokens and the start of what follows them, when they all lie in the first
+    /// `W` bytes. Token starts (a non-space after a space or at 0) and ends (a space after a
+    /// non-space) are bits of two masks, taken lowest first.
+    #[inline(always)]
+    pub fn head(line: &[u8]) -> Option<([Span; 6], usize)> {
+        let n = line.len();
+        let m = window(line, 0);
+        let mut starts = !m & ((m << 1) | 1);
+        let mut ends = m & !((m << 1) | 1);
+        let mut toks = [(0, 0); 6];
+        for t in &mut toks {
+            if starts == 0 || ends == 0 {
+                return None; // a missing field, or one running past the window
+            }
+            *t = (tz(starts), tz(ends));
+            starts &= starts - 1;
+            ends &= ends - 1;
+        }
+        // what follows the method (bits past the end of a short line are spaces: no start)
+        let lo = if starts != 0 { tz(starts) } else if n < W { n } else { return None };
+        Some((toks, lo))
+    }
+
+    /// The token ending before `end` (spaces before `end` skipped), inside the window `mt` of
+    /// `line[t0..]`, starting at or after `lo`.
+    #[inline(always)]
+    fn before(mt: u128, t0: usize, lo: usize, end: usize) -> Option<Span> {
+        let ns = !mt & below(end.checked_sub(t0)?);
+        if ns == 0 {
+            return None;
+        }
+        let e = W - ns.leading_zeros() as usize;
+        let sp = mt & below(e);
+        if sp == 0 {
+            return None;
+        }
+        let s = t0 + W - sp.leading_zeros() as usize;
+        (s >= lo).then_some((s, t0 + e))
+    }
+
+    /// `user hierarchy/peer type` as the last three tokens (the type not ending with a quote),
+    /// and the end of the URL before them.
+    #[inline(always)]
+    pub fn tail(line: &[u8], lo: usize) -> Option<(usize, Span, Hier, Span)> {
+        let n = line.len();
+        let t0 = n.saturating_sub(W);
+        let mt = window(line, t0);
+        let ty = before(mt, t0, lo, n)?;
+        if line[ty.1 - 1] == b'"' {
+            return None;
+        }
+        let hier = before(mt, t0, lo, ty.0)?;
+        let k = hier_slash(&line[hier.0..hier.1])?;
+        let hier = (hier.0, hier.0 + k, hier.1);
+        let user = before(mt, t0, lo, hier.0)?;
+        if user.0 <= lo {
+            return None;
+        }
+        // the URL ends at the last non-space before the user
+        let ns = !mt & below(user.0.checked_sub(t0)?);
+        if ns == 0 {
+            return None;
+        }
+        let url_end = t0 + W - ns.leading_zeros() as usize;
+        (url_end > lo).then_some((url_end, user, hier, ty))
+    }
 }
 
 /// Whether `line` is a complete native line (detection).
@@ -328,11 +502,15 @@ pub fn matches(line: &[u8]) -> bool {
 
 /// The default port of a URL scheme.
 fn default_port(scheme: &[u8]) -> Option<u16> {
-    Some(match scheme.to_ascii_lowercase().as_slice() {
-        b"http" | b"ws" => 80,
-        b"https" | b"wss" => 443,
-        b"ftp" => 21,
-        _ => return None,
+    let is = |name: &[u8]| scheme.eq_ignore_ascii_case(name);
+    Some(if is(b"http") || is(b"ws") {
+        80
+    } else if is(b"https") || is(b"wss") {
+        443
+    } else if is(b"ftp") {
+        21
+    } else {
+        return None;
     })
 }
 
@@ -340,47 +518,48 @@ fn default_port(scheme: &[u8]) -> Option<u16> {
 /// explicit one or the scheme's default) or an authority `host:port` (a CONNECT target).
 /// IPv6 literals lose their brackets. Ranges are relative to `url`.
 pub fn url_authority(url: &[u8]) -> Option<(Span, Option<u16>)> {
-    let (start, scheme_port, auth_end) = match memchr::memmem::find(url, b"://") {
-        Some(k) if k > 0 && url[..k].iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.')) => {
-            let s = k + 3;
-            let e = url[s..].iter().position(|c| matches!(c, b'/' | b'?' | b'#')).map_or(url.len(), |j| s + j);
-            (s, default_port(&url[..k]), e)
-        }
-        _ => {
-            // authority form: host:port, nothing else
-            if url.is_empty() || url.iter().any(|c| matches!(c, b'/' | b'?' | b'#' | b' ' | b'@')) {
-                return None;
+    let k = url.iter().position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))).unwrap_or(url.len());
+    let absolute = k > 0 && url[k..].starts_with(b"://");
+    let (start, scheme_port) = if absolute { (k + 3, default_port(&url[..k])) } else { (0, None) };
+    // one pass over the authority: where it ends, its last `@` and the last `:` after that
+    let (mut hs, mut colon, mut end) = (start, None, url.len());
+    for (i, &c) in url[start..].iter().enumerate() {
+        match c {
+            b'/' | b'?' | b'#' | b' ' | b'@' if !absolute => return None, // authority form: host:port only
+            b'/' | b'?' | b'#' => {
+                end = start + i;
+                break;
             }
-            (0, None, url.len())
+            b'@' => {
+                hs = start + i + 1;
+                colon = None;
+            }
+            b':' => colon = Some(start + i),
+            _ => {}
         }
-    };
-    let auth = &url[start..auth_end];
-    let hs = memchr::memrchr(b'@', auth).map_or(0, |a| a + 1);
-    let host_port = &auth[hs..];
-    let base = start + hs;
-    let (host, port_text): (Span, Option<&[u8]>) = if host_port.first() == Some(&b'[') {
-        let close = memchr::memchr(b']', host_port)?;
-        let rest = &host_port[close + 1..];
-        let port = match rest.first() {
-            Some(b':') => Some(&rest[1..]),
-            None => None,
+    }
+    let (host, port_text): (Span, Option<Span>) = if url.get(hs) == Some(&b'[') {
+        let close = hs + url[hs..end].iter().position(|&c| c == b']')?;
+        let port = match url.get(close + 1) {
+            Some(b':') if close + 1 < end => Some((close + 2, end)),
+            _ if close + 1 == end => None,
             _ => return None,
         };
-        ((base + 1, base + close), port)
+        ((hs + 1, close), port)
     } else {
-        match memchr::memrchr(b':', host_port) {
-            Some(c) => ((base, base + c), Some(&host_port[c + 1..])),
-            None => ((base, base + host_port.len()), None),
+        match colon {
+            Some(c) => ((hs, c), Some((c + 1, end))),
+            None => ((hs, end), None),
         }
     };
     if host.1 <= host.0 {
         return None;
     }
     let port = match port_text {
-        Some(p) if !p.is_empty() => Some(parse_u64(p).and_then(|v| u16::try_from(v).ok())?),
+        Some((a, b)) if b > a => Some(number(&url[a..b]).and_then(|v| u16::try_from(v).ok())?),
         _ => scheme_port,
     };
-    if start == 0 && port.is_none() {
+    if !absolute && port.is_none() {
         return None; // a bare word is not an authority
     }
     Some((host, port))
@@ -407,50 +586,112 @@ pub fn canonical_ip(text: &str) -> Option<String> {
     }
 }
 
-/// Parse a chunk.
-pub fn parse_chunk(chunk: Chunk, _ctx: &ParseCtx) -> ParsedChunk {
-    let mut table = Table::for_chunk(COLS, false, &chunk.data);
-    let mut parsed = drive_records(chunk, None, |line, block, base, side, _| {
-        let r = parse_line(line)?;
-        let mut row = table.row(line, block, base, side);
-        row.set_ts(TS, r.ts);
-        row.set_u64(ELAPSED, r.elapsed);
-        if !row.ip(CLIENT_IP, r.client) {
-            row.str(CLIENT_NAME, r.client);
-        }
-        row.str(RESULT, r.result);
-        if let Some(s) = r.status {
-            row.set_u16(STATUS, s);
-        }
-        row.set_u64(BYTES, r.bytes);
-        set_dash(&mut row, line, METHOD, r.method);
-        row.str(URL, r.url);
-        set_dash(&mut row, line, USER, r.user);
-        row.str(HIER, r.hier);
-        set_dash(&mut row, line, PEER, r.peer);
-        set_dash(&mut row, line, CTYPE, r.ctype);
-        if let Some((host, port)) = url_authority(&line[r.url.0..r.url.1]) {
-            row.str(URL_HOST, (r.url.0 + host.0, r.url.0 + host.1));
-            if let Some(p) = port {
-                row.set_u16(URL_PORT, p);
-            }
-        }
-        if let Some(t) = r.tail {
-            row.str(TAIL, t);
-        }
-        row.commit();
-        Ok(())
-    });
-    parsed.columns = table.finish(&parsed.blocks);
-    parsed
+/// The columns under construction. Every column is positional and set exactly once per line, so
+/// the format builds them directly (no per-row bookkeeping): a line is fully read before anything
+/// is pushed.
+struct Builder {
+    ts: PrimCol<TimestampMicrosecondType>,
+    elapsed: PrimCol<UInt64Type>,
+    status: PrimCol<UInt16Type>,
+    bytes: PrimCol<UInt64Type>,
+    url_port: PrimCol<UInt16Type>,
+    /// client_ip, client_name, result_code, method, url, user, hierarchy, peer, content_type,
+    /// url_host, tail
+    strs: [StrCol; 11],
 }
 
-/// Set a string column from a token, `-` being null.
-#[inline(always)]
-fn set_dash(row: &mut super::typed::Row<'_>, line: &[u8], c: usize, s: Span) {
-    if &line[s.0..s.1] != b"-" {
-        row.str(c, s);
+impl Builder {
+    fn new(n: usize) -> Self {
+        Builder {
+            ts: PrimCol::with_capacity(n),
+            elapsed: PrimCol::with_capacity(n),
+            status: PrimCol::with_capacity(n),
+            bytes: PrimCol::with_capacity(n),
+            url_port: PrimCol::with_capacity(n),
+            strs: std::array::from_fn(|_| StrCol::with_capacity(n)),
+        }
     }
+
+    #[inline(always)]
+    fn push(&mut self, r: &SquidLine, line: &[u8], block: Block, base: usize, side: &mut Vec<u8>) {
+        let view = |s: Span| (&line[s.0..s.1], block, base + s.0);
+        let dash = |s: Span| (s.1 != s.0 + 1 || line[s.0] != b'-').then(|| view(s));
+        let [client_ip, client_name, result, method, url, user, hier, peer, ctype, url_host, tail] = &mut self.strs;
+        self.ts.push(r.ts);
+        self.elapsed.push(r.elapsed);
+        let client = &line[r.client.0..r.client.1];
+        match ip::canonical(client) {
+            Some(ip::CanonIp::AsIs) => {
+                client_ip.push(client, block, base + r.client.0);
+                client_name.push_null();
+            }
+            Some(ip::CanonIp::Rewritten(t)) => {
+                client_ip.push(t.as_bytes(), Block::Side, side.len());
+                side.extend_from_slice(t.as_bytes());
+                client_name.push_null();
+            }
+            None => {
+                client_ip.push_null();
+                client_name.push(client, block, base + r.client.0);
+            }
+        }
+        result.push_opt(Some(view(r.result)));
+        self.status.push_opt(r.status);
+        self.bytes.push(r.bytes);
+        method.push_opt(dash(r.method));
+        url.push_opt(Some(view(r.url)));
+        user.push_opt(dash(r.user));
+        hier.push_opt(Some(view(r.hier)));
+        peer.push_opt(dash(r.peer));
+        ctype.push_opt(dash(r.ctype));
+        match url_authority(&line[r.url.0..r.url.1]) {
+            Some((h, port)) => {
+                url_host.push_opt(Some(view((r.url.0 + h.0, r.url.0 + h.1))));
+                self.url_port.push_opt(port);
+            }
+            None => {
+                url_host.push_null();
+                self.url_port.push_opt(None);
+            }
+        }
+        tail.push_opt(r.tail.map(view));
+    }
+
+    /// The columns in [`COLS`] order.
+    fn finish(self, blocks: &Blocks) -> Vec<ArrayRef> {
+        let [client_ip, client_name, result, method, url, user, hier, peer, ctype, url_host, tail] = self.strs;
+        vec![
+            Arc::new(self.ts.finish().with_timezone("UTC")),
+            Arc::new(self.elapsed.finish()),
+            client_ip.finish(blocks),
+            client_name.finish(blocks),
+            result.finish(blocks),
+            Arc::new(self.status.finish()),
+            Arc::new(self.bytes.finish()),
+            method.finish(blocks),
+            url.finish(blocks),
+            user.finish(blocks),
+            hier.finish(blocks),
+            peer.finish(blocks),
+            ctype.finish(blocks),
+            url_host.finish(blocks),
+            Arc::new(self.url_port.finish()),
+            tail.finish(blocks),
+        ]
+    }
+}
+
+/// Parse a chunk.
+pub fn parse_chunk(chunk: Chunk, _ctx: &ParseCtx) -> ParsedChunk {
+    // exact capacity: regrowing a dozen view columns would copy them again
+    let mut b = Builder::new(memchr::memchr_iter(b'\n', &chunk.data).count() + 1);
+    let mut parsed = drive_records(chunk, None, |line, block, base, side, _| {
+        let r = parse_line(line)?;
+        b.push(&r, line, block, base, side);
+        Ok(())
+    });
+    parsed.columns = b.finish(&parsed.blocks);
+    parsed
 }
 
 /// The table's rows as normalised events.
@@ -478,7 +719,13 @@ pub fn events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow_array::types::{TimestampMicrosecondType, UInt16Type, UInt64Type};
+
+    const TS: usize = 0;
+    const CLIENT_IP: usize = 2;
+    const STATUS: usize = 5;
+    const BYTES: usize = 6;
+    const PEER: usize = 11;
+    const URL_PORT: usize = 14;
 
     fn p(l: &str) -> SquidLine {
         parse_line(l.as_bytes()).unwrap_or_else(|e| panic!("{l}: {e}"))
@@ -578,6 +825,58 @@ mod tests {
         ] {
             assert!(parse_line(l.as_bytes()).is_err(), "{l}");
         }
+    }
+
+    /// The fast path and the byte loops agree on every line, whatever its length (the windows'
+    /// edges fall inside every field) and whatever is mutated in it.
+    #[test]
+    fn fast_path_matches_scalar() {
+        let seeds = [
+            "1714979730.412    187 10.20.30.41 TCP_MISS/200 5321 GET http://www.example.com/index.html asmith HIER_DIRECT/198.51.100.140 text/html",
+            "1714979741.903  60012 2001:db8::41 TCP_TUNNEL/200 48213 CONNECT www.example.net:443 - HIER_DIRECT/2001:db8::9 -",
+            "1714979745.001      0 10.20.30.41 NONE_NONE/000 0 - error:transaction-end-before-headers - HIER_NONE/- -",
+            r#"1714979730.412    153 10.20.30.41 TCP_MISS/200 5120 GET http://x/a b - HIER_DIRECT/198.51.100.10 text/html "r" "Mozilla/5.0 (X11)""#,
+            "1714979730.412 1 10.0.0.1 TCP_MISS/200 1 GET http://x.example/ - HIER_DIRECT/1.2.3.4 text/html - NONE/- a",
+        ];
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut rnd = |n: usize| {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            (x.wrapping_mul(0x2545_F491_4F6C_DD1D) % n.max(1) as u64) as usize
+        };
+        let (mut checked, mut fast_hits) = (0, 0);
+        for round in 0..20_000 {
+            let mut l = seeds[round % seeds.len()].as_bytes().to_vec();
+            // move the window edges: pad a field, lengthen the URL or the user
+            let pad = rnd(140);
+            match rnd(4) {
+                0 => l.splice(15..15, std::iter::repeat_n(b' ', pad)),
+                1 => {
+                    let at = l.windows(5).position(|w| w == b"/ - H" || w == b"x/ - ").map_or(l.len() / 2, |k| k + 1);
+                    l.splice(at..at, std::iter::repeat_n(b'a', pad))
+                }
+                2 => l.splice(l.len()..l.len(), std::iter::repeat_n(b' ', pad % 3)),
+                _ => l.splice(0..0, std::iter::repeat_n(b' ', pad % 4)),
+            };
+            for _ in 0..rnd(3) {
+                const BYTES: &[u8] = b" \"/-aA0";
+                let i = rnd(l.len());
+                match rnd(3) {
+                    0 => l[i] = BYTES[rnd(BYTES.len())],
+                    1 => l.insert(i, BYTES[rnd(BYTES.len())]),
+                    _ => {
+                        l.remove(i);
+                    }
+                }
+            }
+            let fast = parse_line(&l);
+            let slow = parse_line_scalar(&l);
+            assert_eq!(fast, slow, "{}", String::from_utf8_lossy(&l));
+            checked += usize::from(fast.is_ok());
+            fast_hits += usize::from(fast::head(&l).is_some_and(|(_, lo)| fast::tail(&l, lo).is_some()));
+        }
+        assert!(checked > 5_000 && fast_hits > 3_000, "{checked} {fast_hits}");
     }
 
     #[test]
