@@ -45,7 +45,8 @@
 //! logged: a CONNECT gives `host:port`), `domain` = `url_host`, `http_status`, `bytes_in` =
 //! `bytes` (response to the client, headers included), `action` from `result_code`: a code
 //! containing `DENIED` → `deny`; `NONE`/`TAG_NONE`-prefixed codes (errors: no transaction) →
-//! null; anything else → `allow`.
+//! null; anything else → `allow`. `host`, `src_port`, `bytes_out`, `user_agent` and `message`
+//! are null: the native layout does not log them.
 
 use std::sync::Arc;
 
@@ -518,7 +519,13 @@ fn default_port(scheme: &[u8]) -> Option<u16> {
 /// explicit one or the scheme's default) or an authority `host:port` (a CONNECT target).
 /// IPv6 literals lose their brackets. Ranges are relative to `url`.
 pub fn url_authority(url: &[u8]) -> Option<(Span, Option<u16>)> {
-    let k = url.iter().position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))).unwrap_or(url.len());
+    let k = if url.starts_with(b"http://") {
+        4
+    } else if url.starts_with(b"https://") {
+        5
+    } else {
+        url.iter().position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))).unwrap_or(url.len())
+    };
     let absolute = k > 0 && url[k..].starts_with(b"://");
     let (start, scheme_port) = if absolute { (k + 3, default_port(&url[..k])) } else { (0, None) };
     // one pass over the authority: where it ends, its last `@` and the last `:` after that

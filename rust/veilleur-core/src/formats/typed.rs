@@ -444,17 +444,6 @@ impl<'a> Row<'a> {
         }
     }
 
-    /// Add `key` (written in the side buffer at `key_at`, see [`Row::extra_side_key`]) →
-    /// rewritten text (copied to the side buffer) to `extra`.
-    pub fn extra_side_owned(&mut self, key: &[u8], key_at: usize, text: &[u8]) {
-        debug_assert!(std::str::from_utf8(text).is_ok());
-        let at = self.side.len();
-        self.side.extend_from_slice(text);
-        if let Some(m) = self.t.extra.as_mut() {
-            m.entry((key, Block::Side, key_at), Some((text, Block::Side, at)));
-        }
-    }
-
     #[inline]
     fn prim<T>(&mut self, c: usize, v: T, f: impl FnOnce(&mut Column, T)) {
         if !self.is_set(c) {
