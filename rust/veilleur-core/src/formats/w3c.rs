@@ -17,7 +17,10 @@
 //! the quotes are removed; a doubled `""` inside is kept as written); `-` is null. A line must
 //! hold exactly as many values as its header declares fields, otherwise it is rejected (a
 //! misaligned line would put values under the wrong names). Data lines before any `#Fields:`
-//! header are rejected, as are lines with an unterminated quote.
+//! header are rejected, as are lines with an unterminated quote. ELFF streamed behind a syslog
+//! header (ProxySG over syslog) is not read by this format: its `#Fields:` line does not start
+//! the line. Detection reads a line as W3C when it is one of the directives above, or starts
+//! with `YYYY-MM-DD HH:MM:SS[.fff]` followed by at least three values.
 //!
 //! **Columns.** `ts`, `directive`, then one typed column per common field, named in snake case
 //! (`cs(User-Agent)` → `cs_user_agent`, `time-taken` → `time_taken`; names matched without
