@@ -432,6 +432,18 @@ impl<'a> Row<'a> {
         }
     }
 
+    /// Add `key` → the value at `value` (`None` or empty: null) to `extra`, the key being text
+    /// the format already wrote to the side buffer at `key_at` (field names of a header, written
+    /// once per chunk rather than once per row).
+    pub fn extra_side_key(&mut self, key: &[u8], key_at: usize, value: Option<Span>) {
+        debug_assert_eq!(self.side.get(key_at..key_at + key.len()), Some(key));
+        let (line, block, base) = (self.line, self.block, self.base);
+        if let Some(m) = self.t.extra.as_mut() {
+            let v = value.filter(|v| v.1 > v.0).map(|(s, e)| (&line[s..e], block, base + s));
+            m.entry((key, Block::Side, key_at), v);
+        }
+    }
+
     #[inline]
     fn prim<T>(&mut self, c: usize, v: T, f: impl FnOnce(&mut Column, T)) {
         if !self.is_set(c) {

@@ -1,0 +1,258 @@
+"""Throughput of veilleur's ``squid`` format against Python ``re``, polars and DuckDB on a
+generated Squid native access.log (``gen_squid.py``).
+
+Every method produces the same typed columns (``COLUMNS`` / ``SCHEMA``): the twelve fields of
+``logformat squid`` — ts (UTC, from the epoch and milliseconds), elapsed_ms, client_ip,
+result_code, status (``000`` → null), bytes, method, url, user, hierarchy, peer, content_type
+(``-`` → null). The baselines use one regex per line, the way such scripts are written.
+
+Nothing passes or fails on speed; the one assertion is that every method's table equals
+veilleur's. This module prints its own table at the end of its run.
+
+Environment: ``VEILLEUR_BENCH_MB`` (default 200), ``VEILLEUR_BENCH_SEED`` (7),
+``VEILLEUR_BENCH_ROUNDS`` (3), ``VEILLEUR_BENCH_WARMUP`` (1), ``VEILLEUR_BENCH_DIR``.
+
+    VEILLEUR_BENCH_MB=8 python -m pytest benches/test_bench_squid.py --benchmark-only -q -s
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import platform
+import re
+import time
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+import gen_squid
+from timing import timed
+import veilleur
+
+MB = gen_squid.MB
+BENCH_MB = float(os.environ.get("VEILLEUR_BENCH_MB", "200"))
+SEED = int(os.environ.get("VEILLEUR_BENCH_SEED", "7"))
+ROUNDS = int(os.environ.get("VEILLEUR_BENCH_ROUNDS", "3"))
+WARMUP = int(os.environ.get("VEILLEUR_BENCH_WARMUP", "1"))
+
+COLUMNS = [
+    "ts", "elapsed_ms", "client_ip", "result_code", "status", "bytes", "method", "url", "user", "hierarchy", "peer",
+    "content_type",
+]
+SCHEMA = pa.schema(
+    [("ts", pa.timestamp("us", tz="UTC")), ("elapsed_ms", pa.uint64()), ("client_ip", pa.string()), ("result_code", pa.string()),
+     ("status", pa.uint16()), ("bytes", pa.uint64())]
+    + [(c, pa.string()) for c in ("method", "url", "user", "hierarchy", "peer", "content_type")]
+)
+# the groups: secs ms elapsed client code status bytes method url user hierarchy peer type
+PATTERN = (
+    r"^ *(?P<secs>[0-9]+)\.(?P<ms>[0-9]{3}) +(?P<elapsed>[0-9]+) (?P<client>\S+) (?P<code>[A-Z_]+)/(?P<status>[0-9]{3}) "
+    r"(?P<bytes>[0-9]+) (?P<method>\S+) (?P<url>\S+) (?P<user>\S+) (?P<hier>[A-Z_]+)/(?P<peer>\S+) (?P<type>\S+)$"
+)
+GROUPS = ["secs", "ms", "elapsed", "client", "code", "status", "bytes", "method", "url", "user", "hier", "peer", "type"]
+
+
+def read_veilleur(path) -> pa.Table:
+    return veilleur.read_arrow(os.fspath(path), format="squid")
+
+
+# --------------------------------------------------------------------------------------------
+# Python re, line by line
+# --------------------------------------------------------------------------------------------
+
+_RX = re.compile(PATTERN)
+
+
+def _dash(v):
+    return None if v == "-" else v
+
+
+def _row(m):
+    secs, ms, el, client, code, status, size, method, url, user, hier, peer, ctype = m.groups()
+    return (
+        int(secs) * 1_000_000 + int(ms) * 1000, int(el), client, code, int(status) or None, int(size),
+        _dash(method), url, _dash(user), hier, _dash(peer), _dash(ctype),
+    )
+
+
+def parse_re(path) -> pa.Table:
+    match = _RX.match
+    batches = []
+    with open(path, encoding="utf-8", errors="replace", newline="\n", buffering=1 << 20) as f:
+        while True:
+            chunk = list(itertools.islice(f, 100_000))
+            if not chunk:
+                break
+            rows = [_row(m) for m in map(match, (line.rstrip("\n") for line in chunk)) if m is not None]
+            if rows:
+                cols = list(zip(*rows))
+                arrays = [pa.array(c, type=f.type) for c, f in zip(cols, SCHEMA)]
+                batches.append(pa.RecordBatch.from_arrays(arrays, schema=SCHEMA))
+    return pa.Table.from_batches(batches, schema=SCHEMA)
+
+
+# --------------------------------------------------------------------------------------------
+# polars: one column of lines, extract_groups
+# --------------------------------------------------------------------------------------------
+
+
+def parse_polars(path) -> pa.Table:
+    import polars as pl
+
+    lines = pl.scan_csv(
+        os.fspath(path), has_header=False, separator="\x01", quote_char=None, new_columns=["line"],
+        schema={"line": pl.String}, infer_schema=False,
+    )
+    g = pl.col("g").struct.field
+
+    def dash(name, alias):
+        return pl.when(g(name) == "-").then(None).otherwise(g(name)).alias(alias)
+
+    out = (
+        lines.select(pl.col("line").str.extract_groups(PATTERN).alias("g"))
+        .filter(g("secs").is_not_null())
+        .select(
+            (g("secs").cast(pl.Int64) * 1_000_000 + g("ms").cast(pl.Int64) * 1000).cast(pl.Datetime("us", "UTC")).alias("ts"),
+            g("elapsed").cast(pl.UInt64).alias("elapsed_ms"),
+            g("client").alias("client_ip"),
+            g("code").alias("result_code"),
+            pl.when(g("status") == "000").then(None).otherwise(g("status").cast(pl.UInt16)).alias("status"),
+            g("bytes").cast(pl.UInt64).alias("bytes"),
+            dash("method", "method"),
+            g("url").alias("url"),
+            dash("user", "user"),
+            g("hier").alias("hierarchy"),
+            dash("peer", "peer"),
+            dash("type", "content_type"),
+        )
+        .collect()
+    )
+    return out.to_arrow()
+
+
+# --------------------------------------------------------------------------------------------
+# DuckDB: read_csv of whole lines, regexp_extract into a struct
+# --------------------------------------------------------------------------------------------
+
+
+def _sql_str(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def parse_duckdb(path) -> pa.Table:
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        pattern = re.sub(r"\?P<[a-z]+>", "", PATTERN)
+        names = "[" + ", ".join(_sql_str(n) for n in GROUPS) + "]"
+        sql = f"""
+            WITH m AS MATERIALIZED (
+                SELECT regexp_extract(line, {_sql_str(pattern)}, {names}) AS g
+                FROM read_csv({_sql_str(os.fspath(path))}, columns = {{'line': 'VARCHAR'}},
+                              delim = {_sql_str(chr(1))}, quote = '', escape = '', header = false, auto_detect = false)
+            )
+            SELECT
+                make_timestamp(g.secs::BIGINT * 1000000 + g.ms::BIGINT * 1000) AS ts,
+                g.elapsed::UBIGINT AS elapsed_ms,
+                g.client AS client_ip,
+                g.code AS result_code,
+                nullif(g.status::USMALLINT, 0) AS status,
+                g.bytes::UBIGINT AS bytes,
+                nullif(g.method, '-') AS method,
+                g.url AS url,
+                nullif(g."user", '-') AS "user",
+                g.hier AS hierarchy,
+                nullif(g.peer, '-') AS peer,
+                nullif(g."type", '-') AS content_type
+            FROM m WHERE g.secs <> ''
+        """
+        return con.sql(sql).to_arrow_table()
+    finally:
+        con.close()
+
+
+METHODS = {"veilleur": read_veilleur, "re": parse_re, "polars": parse_polars, "duckdb": parse_duckdb}
+
+
+# --------------------------------------------------------------------------------------------
+# the bench
+# --------------------------------------------------------------------------------------------
+
+
+def _canonical(t: pa.Table) -> pa.Table:
+    t = t.select(COLUMNS)
+    ts = t["ts"]
+    if ts.type.tz is None:  # DuckDB's TIMESTAMP: the same UTC microseconds, no zone attached
+        t = t.set_column(0, "ts", pc.assume_timezone(ts, "UTC"))
+    return t.cast(SCHEMA)
+
+
+@pytest.fixture(scope="module")
+def squid_file():
+    t0 = time.perf_counter()
+    p = gen_squid.cached(BENCH_MB, SEED)
+    print(f"\n[bench squid] input ready in {time.perf_counter() - t0:.1f}s: {p} ({p.stat().st_size / MB:.1f} MB)")
+    return p
+
+
+@pytest.fixture(scope="module")
+def results(request, squid_file):
+    res: dict[str, dict] = {}
+    yield res
+    if not res:
+        return
+    size = squid_file.stat().st_size
+    v = res.get("veilleur", {}).get("mb_per_s")
+    out = [
+        "",
+        f"veilleur squid bench: file {squid_file} (native access.log, seed {SEED}), size {size / MB:.1f} MB, "
+        f"lines {res.get('veilleur', {}).get('rows', '-')}, rounds {ROUNDS}, "
+        f"machine {platform.machine()} x{os.cpu_count()} cpus, Python {platform.python_version()}",
+        "",
+        "| method   |    MB/s | ratio to veilleur | median s |",
+        "|----------|--------:|------------------:|---------:|",
+    ]
+    for m in METHODS:
+        if m not in res:
+            continue
+        r = res[m]
+        ratio = v / r["mb_per_s"] if v else None
+        rtext = "-" if ratio is None else (f"{ratio:.2f}x" if ratio < 10 else f"{ratio:.1f}x")
+        out.append(f"| {m:<8} | {r['mb_per_s']:7.1f} | {rtext:>17} | {r['median_s']:8.3f} |")
+    out.append("")
+    out.append("MB/s = input MB (10^6 bytes) / median wall time; ratio = veilleur MB/s / method MB/s.")
+    tr = request.config.pluginmanager.get_plugin("terminalreporter")
+    for line in out:
+        if tr is not None:
+            tr.write_line(line)
+        else:
+            print(line)
+
+
+@pytest.fixture(scope="module")
+def reference(squid_file):
+    return _canonical(read_veilleur(squid_file))
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+def test_parse_squid(benchmark, method, squid_file, reference, results):
+    if method == "duckdb":
+        pytest.importorskip("duckdb")
+    result, median = timed(benchmark, METHODS[method], squid_file, group="squid", rounds=ROUNDS, warmup=WARMUP)
+    mbps = squid_file.stat().st_size / MB / median
+    benchmark.extra_info.update({"mb_per_s": round(mbps, 2), "rows": result.num_rows})
+    results[method] = {"mb_per_s": mbps, "median_s": median, "rows": result.num_rows}
+    got = _canonical(result)
+    assert got.num_rows == reference.num_rows, method
+    bad = [c for c in COLUMNS if not got[c].equals(reference[c])]
+    if bad:
+        c = bad[0]
+        a, b = got[c].combine_chunks(), reference[c].combine_chunks()
+        diff = pc.indices_nonzero(pc.invert(pc.fill_null(pc.equal(a, b), False)))
+        i = diff[0].as_py() if len(diff) else None
+        pytest.fail(f"{method} disagrees with veilleur on {bad}; first difference in {c!r} at row {i}: "
+                    f"{a[i] if i is not None else ''!r} vs {b[i] if i is not None else ''!r}")
