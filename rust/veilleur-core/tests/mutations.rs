@@ -18,6 +18,9 @@ const SEEDS: &[&str] = &[
     r#"2022/09/06 10:15:32 [error] 1234#0: *5 open() "/a, client: 1.1.1.1" failed, client: 1.2.3.4, server: s, request: "GET /x HTTP/1.1", host: "h""#,
     "2013-01-15 15:57:32.537:WARN:oejs.DoSFilter:DOS ALERT:ip=127.0.1.1,session=null,user=null",
     "\tat com.zimbra.cs.Foo.bar(Foo.java:12)",
+    r#"<189>date=2024-05-06 time=09:15:30 devname="FGT-EXAMPLE" logid="0316013056" type="utm" eventtime=1714979762004512877 tz="+0200" srcip=10.20.30.41 srcport=51560 dstip=2001:db8::1 dstport=443 proto=6 hostname="blocked.example.net" action="blocked" url="/download.exe" msg="User \"x\" set a=b" sentbyte=517|"#,
+    "May  6 09:15:31 relay date=2012-06-13,time=10:22:43,devname=FG100A,device_id=FG1,log_id=0021000002,type=traffic,src=192.168.1.110,msg=User admin logged in",
+    "<13>1 2024-05-06T07:20:14Z sn-fw asqd - - - id=firewall time=\"1/27/2019 13:24:28\" fw=\"SN\" tz=+0200 startime=\"2024-05-06 09:19:58\" src= srcport=51602 dst=198.51.100.140 duration=16.12 Byte(i/o)=10/20 msg=\"Démarrage\" logtype=\"web\"\r",
 ];
 
 /// xorshift64*: a tiny deterministic generator, enough to mutate bytes.
