@@ -160,6 +160,9 @@ impl<'a> Scanner<'a> {
 impl Iterator for Scanner<'_> {
     type Item = Token;
 
+    // inlined into the formats' loops: a token returned through memory costs a store-forwarding
+    // stall per pair (measured on FortiGate lines)
+    #[inline(always)]
     fn next(&mut self) -> Option<Token> {
         let (line, end, d) = (self.line, self.end, self.d);
         while self.pos < end && d.is_sep(line[self.pos]) {

@@ -88,13 +88,16 @@ pub fn index(cols: &[Col], name: &str) -> usize {
     cols.iter().position(|c| c.name == name).unwrap_or_else(|| panic!("no column {name}"))
 }
 
-/// Keys (or field names) → column index, looked up without hashing the whole key: a small
-/// open table indexed by the key's length and a few of its bytes, then one comparison.
+/// Keys (or field names) → column index, looked up without hashing the whole key: an
+/// open-addressing table (linear probing, at most a quarter full) indexed by the key's length
+/// and a few of its bytes, then one comparison. Flat, so a lookup is one cache line.
 pub struct KeyIndex {
-    slots: Vec<Vec<(&'static [u8], usize)>>,
+    table: Vec<(&'static [u8], usize)>,
+    mask: usize,
 }
 
-const SLOTS: usize = 1024;
+/// The column of an empty table entry.
+const FREE: usize = usize::MAX;
 
 #[inline(always)]
 fn slot(k: &[u8]) -> usize {
@@ -106,16 +109,26 @@ fn slot(k: &[u8]) -> usize {
         ^ u32::from(k[0]).wrapping_mul(0x85EB_CA77)
         ^ u32::from(k[n - 1]).wrapping_mul(0xC2B2_AE3D)
         ^ u32::from(k[n / 2]).wrapping_mul(0x27D4_EB2F);
-    (h ^ (h >> 15)) as usize % SLOTS
+    (h ^ (h >> 15)) as usize
 }
 
 impl KeyIndex {
+    /// The index of `keys`; a key given twice keeps its first column.
     pub fn new(keys: &[(&'static str, usize)]) -> Self {
-        let mut slots = vec![Vec::new(); SLOTS];
+        let size = (keys.len() * 4).next_power_of_two().max(64);
+        let mut table: Vec<(&'static [u8], usize)> = vec![(&[], FREE); size];
+        let mask = size - 1;
         for &(k, c) in keys {
-            slots[slot(k.as_bytes())].push((k.as_bytes(), c));
+            let k = k.as_bytes();
+            let mut i = slot(k) & mask;
+            while table[i].1 != FREE && table[i].0 != k {
+                i = (i + 1) & mask;
+            }
+            if table[i].1 == FREE {
+                table[i] = (k, c);
+            }
         }
-        KeyIndex { slots }
+        KeyIndex { table, mask }
     }
 
     /// Columns named like the keys: every column of `cols` is keyed by its own name.
@@ -126,7 +139,35 @@ impl KeyIndex {
 
     #[inline]
     pub fn get(&self, key: &[u8]) -> Option<usize> {
-        self.slots[slot(key)].iter().find(|(k, _)| *k == key).map(|&(_, c)| c)
+        let mut i = slot(key) & self.mask;
+        loop {
+            let (k, c) = self.table[i];
+            if c == FREE {
+                return None;
+            }
+            if short_eq(k, key) {
+                return Some(c);
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+}
+
+/// Byte-slice equality without a `memcmp` call for keys up to 16 bytes (two overlapping word
+/// loads), the length of nearly every key.
+#[inline(always)]
+fn short_eq(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let w8 = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().expect("8 bytes"));
+    let w4 = |s: &[u8], i: usize| u32::from_le_bytes(s[i..i + 4].try_into().expect("4 bytes"));
+    match n {
+        0..=3 => a == b,
+        4..=7 => w4(a, 0) == w4(b, 0) && w4(a, n - 4) == w4(b, n - 4),
+        8..=16 => w8(a, 0) == w8(b, 0) && w8(a, n - 8) == w8(b, n - 8),
+        _ => a == b,
     }
 }
 
@@ -559,6 +600,9 @@ srcip=10.0.0.1 msg=
             assert_eq!(idx.get(k.as_bytes()), Some(i));
         }
         assert_eq!(idx.get(b"srcipx"), None);
+        for (a, b) in [("", ""), ("abc", "abd"), ("srcport", "srcpor_"), ("sentbyte", "sentbytf"), ("abcdefghijklmnop", "abcdefghijklmnoq"), ("abcdefghijklmnopq", "abcdefghijklmnopq")] {
+            assert_eq!(short_eq(a.as_bytes(), b.as_bytes()), a == b, "{a} {b}");
+        }
         assert_eq!(idx.get(b"dates"), None);
     }
 
