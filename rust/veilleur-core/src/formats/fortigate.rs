@@ -4,7 +4,8 @@
 //!
 //! Accepted framing (in front of the body, all optional):
 //! - nothing: logs downloaded from the GUI/CLI (`date=2024-05-06 time=09:15:30 devname=...`);
-//! - `<PRI>` directly followed by the body (the FortiGate's own syslog: `<189>date=...`);
+//! - `<PRI>` directly followed by the body, or by one space (the FortiGate's own syslog:
+//!   `<189>date=...`);
 //! - a relay's syslog header: RFC 3164 (`May  6 09:15:31 fw01 date=...`, with or without a
 //!   tag), RFC 3339 (`2024-05-06T09:15:31+02:00 192.0.2.10 date=...`) or RFC 5424
 //!   (`<189>1 2024-... host app - - - date=...`): its HOSTNAME goes to `syslog_host`;
@@ -235,11 +236,12 @@ pub(super) fn frame(line: &[u8]) -> Option<Framed> {
     if key_starts(line, 0) {
         return done(None, None, 0);
     }
-    // `<PRI>` glued to the body
+    // `<PRI>` glued to the body (or one space after it)
     if line.first() == Some(&b'<') {
         if let Some(close) = line.iter().take(5).position(|&c| c == b'>') {
-            if close > 1 && line[1..close].iter().all(u8::is_ascii_digit) && key_starts(line, close + 1) {
-                return done(None, None, close + 1);
+            let body = close + 1 + usize::from(line.get(close + 1) == Some(&b' '));
+            if close > 1 && line[1..close].iter().all(u8::is_ascii_digit) && key_starts(line, body) {
+                return done(None, None, body);
             }
         }
     }
@@ -285,7 +287,7 @@ pub(super) fn dialect(line: &[u8], f: &Framed) -> Dialect {
 /// when it stored the pair itself. Bare words after a non-empty unquoted value extend it (FortiOS 4
 /// `msg=User admin logged in`); words before any pair go to `extra` under the key `""`; a cut
 /// quoted value adds `_truncated` → its key. Returns the number of pairs.
-#[inline]
+#[inline(always)]
 pub(super) fn fill_row(
     row: &mut Row<'_>,
     line: &[u8],
@@ -470,13 +472,12 @@ pub fn parse_chunk(chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk {
     let mut table = Table::for_chunk(COLS, true, &chunk.data);
     let mut parsed = drive_records(chunk, None, |line, block, base, side, _| {
         let f = frame(line).ok_or("no key=value body (not a FortiGate record)")?;
-        let d = dialect(line, &f);
         let mut row = table.row(line, block, base, side);
         if let Some(h) = f.host {
             row.str(SYSLOG_HOST, h);
         }
         let mut t = Times::default();
-        let n = fill_row(&mut row, line, &f, d, keys, |_, c, p| {
+        let mut note = |_: &mut Row<'_>, c: usize, p: &Pair| {
             let slot = match c {
                 DATE => &mut t.date,
                 TIME => &mut t.time,
@@ -489,7 +490,13 @@ pub fn parse_chunk(chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk {
                 *slot = Some(p.value);
             }
             false
-        });
+        };
+        // one instance per dialect, so the scanner's separator tests are constants
+        let n = if is_csv(line, f.body, f.end) {
+            fill_row(&mut row, line, &f, CSV, keys, &mut note)
+        } else {
+            fill_row(&mut row, line, &f, Dialect::SPACED, keys, &mut note)
+        };
         if n == 0 {
             return Err("no key=value pair (not a FortiGate record)".into());
         }
@@ -736,6 +743,7 @@ mod tests {
         let body = r#"date=2024-05-06 time=09:15:30 devname="F" logid="0100032001" tz="+0200""#;
         for (l, host) in [
             (format!("<189>{body}"), None),
+            (format!("<189> {body}"), None),
             (format!("May  6 09:15:31 fw01.example.com {body}"), Some("fw01.example.com")),
             (format!("2024-05-06T09:15:31+02:00 192.0.2.10 {body}"), Some("192.0.2.10")),
             (format!("<189>1 2024-05-06T07:15:31Z relay.example.com fortigate - - - {body}"), Some("relay.example.com")),
