@@ -105,6 +105,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// The end of an unquoted value starting at `p`, and whether it holds an escape.
+    #[inline(always)]
     fn unquoted_end(&self, p: usize) -> (usize, bool) {
         let (line, end, d) = (self.line, self.end, self.d);
         let mut q = p;
@@ -138,6 +139,7 @@ impl<'a> Scanner<'a> {
 
     /// A quoted value whose opening quote is at `p`: (value span, position after, escaped,
     /// unterminated).
+    #[inline(always)]
     fn quoted(&self, p: usize) -> (Span, usize, bool, bool) {
         let (line, end) = (self.line, self.end);
         let s = p + 1;
