@@ -163,7 +163,7 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// The first `"` or `\\` in `line[p..end]` (or `end`), eight bytes at a time: quoted values
+/// The first `"` or backslash in `line[p..end]` (or `end`), eight bytes at a time: quoted values
 /// (uuids, messages, user agents) are the longest runs the scanner walks.
 #[inline(always)]
 fn next_quote_or_backslash(line: &[u8], mut p: usize, end: usize) -> usize {
