@@ -25,6 +25,9 @@ const SEEDS: &[&str] = &[
     "#Fields: date time c-ip cs-username cs(User-Agent) sc-status s-action cs-method cs-uri-scheme cs-host cs-uri-port cs-uri-path",
     r#"2011-08-04 21:00:00 0.0.0.0 - "GoogleEarth/6.0 (Windows; en-US)"  200 TCP_HIT GET http kh.google.com 80 /flatfile"#,
     "2024-05-06 07:15:30.5 203.0.113.50 EXAMPLE\\asmith Mozilla/5.0+(Windows) 200 - GET - - - /login.aspx",
+    r#"<189>date=2024-05-06 time=09:15:30 devname="FGT-EXAMPLE" logid="0316013056" type="utm" eventtime=1714979762004512877 tz="+0200" srcip=10.20.30.41 srcport=51560 dstip=2001:db8::1 dstport=443 proto=6 hostname="blocked.example.net" action="blocked" url="/download.exe" msg="User \"x\" set a=b" sentbyte=517|"#,
+    "May  6 09:15:31 relay date=2012-06-13,time=10:22:43,devname=FG100A,device_id=FG1,log_id=0021000002,type=traffic,src=192.168.1.110,msg=User admin logged in",
+    "<13>1 2024-05-06T07:20:14Z sn-fw asqd - - - id=firewall time=\"1/27/2019 13:24:28\" fw=\"SN\" tz=+0200 startime=\"2024-05-06 09:19:58\" src= srcport=51602 dst=198.51.100.140 duration=16.12 Byte(i/o)=10/20 msg=\"Démarrage\" logtype=\"web\"\r",
 ];
 
 const W3C_HEADER: &[u8] = b"#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) cs-host sc-status sc-substatus sc-win32-status sc-bytes cs-bytes time-taken";

@@ -88,34 +88,67 @@ pub fn index(cols: &[Col], name: &str) -> usize {
     cols.iter().position(|c| c.name == name).unwrap_or_else(|| panic!("no column {name}"))
 }
 
-/// Keys (or field names) → column index, looked up without hashing the whole key: a small
-/// open table indexed by the key's length and a few of its bytes, then one comparison.
+/// Keys (or field names) → column index, without hashing the whole key: a key is read as its
+/// length and two words (its first and last eight bytes, or four, overlapping: for keys of up
+/// to 16 bytes, the whole key), an open-addressing table (linear probing, at most a quarter
+/// full) is indexed by a hash of those, and one comparison of the three decides (longer keys
+/// are then compared in full). Flat, so a lookup is one cache line.
 pub struct KeyIndex {
-    slots: Vec<Vec<(&'static [u8], usize)>>,
+    table: Vec<Entry>,
+    mask: usize,
 }
 
-const SLOTS: usize = 1024;
+#[derive(Clone, Copy)]
+struct Entry {
+    w0: u64,
+    w1: u64,
+    len: u32,
+    col: u32,
+    key: &'static [u8],
+}
+
+/// The length of an empty table entry.
+const FREE: u32 = u32::MAX;
+
+/// A key's two words: the whole key when it is at most 16 bytes long.
+#[inline(always)]
+fn words(k: &[u8]) -> (u64, u64) {
+    let n = k.len();
+    let w8 = |i: usize| u64::from_le_bytes(k[i..i + 8].try_into().expect("8 bytes"));
+    let w4 = |i: usize| u64::from(u32::from_le_bytes(k[i..i + 4].try_into().expect("4 bytes")));
+    if n >= 8 {
+        (w8(0), w8(n - 8))
+    } else if n >= 4 {
+        (w4(0), w4(n - 4))
+    } else {
+        (k.iter().fold(0u64, |a, &b| (a << 8) | u64::from(b)), 0)
+    }
+}
 
 #[inline(always)]
-fn slot(k: &[u8]) -> usize {
-    let n = k.len();
-    if n == 0 {
-        return 0;
-    }
-    let h = (n as u32).wrapping_mul(0x9E37_79B1)
-        ^ u32::from(k[0]).wrapping_mul(0x85EB_CA77)
-        ^ u32::from(k[n - 1]).wrapping_mul(0xC2B2_AE3D)
-        ^ u32::from(k[n / 2]).wrapping_mul(0x27D4_EB2F);
-    (h ^ (h >> 15)) as usize % SLOTS
+fn slot(w0: u64, w1: u64, len: usize) -> usize {
+    ((w0 ^ w1.rotate_left(29) ^ len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as usize
 }
 
 impl KeyIndex {
+    /// The index of `keys`; a key given twice keeps its first column.
     pub fn new(keys: &[(&'static str, usize)]) -> Self {
-        let mut slots = vec![Vec::new(); SLOTS];
+        let size = (keys.len() * 4).next_power_of_two().max(64);
+        let free = Entry { w0: 0, w1: 0, len: FREE, col: 0, key: &[] };
+        let mut table = vec![free; size];
+        let mask = size - 1;
         for &(k, c) in keys {
-            slots[slot(k.as_bytes())].push((k.as_bytes(), c));
+            let k = k.as_bytes();
+            let (w0, w1) = words(k);
+            let mut i = slot(w0, w1, k.len()) & mask;
+            while table[i].len != FREE && table[i].key != k {
+                i = (i + 1) & mask;
+            }
+            if table[i].len == FREE {
+                table[i] = Entry { w0, w1, len: k.len() as u32, col: u32::try_from(c).expect("column index"), key: k };
+            }
         }
-        KeyIndex { slots }
+        KeyIndex { table, mask }
     }
 
     /// Columns named like the keys: every column of `cols` is keyed by its own name.
@@ -126,7 +159,19 @@ impl KeyIndex {
 
     #[inline]
     pub fn get(&self, key: &[u8]) -> Option<usize> {
-        self.slots[slot(key)].iter().find(|(k, _)| *k == key).map(|&(_, c)| c)
+        let (w0, w1) = words(key);
+        let n = key.len();
+        let mut i = slot(w0, w1, n) & self.mask;
+        loop {
+            let e = &self.table[i];
+            if e.len == FREE {
+                return None;
+            }
+            if e.w0 == w0 && e.w1 == w1 && e.len as usize == n && (n <= 16 || e.key == key) {
+                return Some(e.col as usize);
+            }
+            i = (i + 1) & self.mask;
+        }
     }
 }
 
@@ -571,6 +616,18 @@ srcip=10.0.0.1 msg=
             assert_eq!(idx.get(k.as_bytes()), Some(i));
         }
         assert_eq!(idx.get(b"srcipx"), None);
+        // keys that differ in one byte anywhere, of every length around the word sizes
+        let long: Vec<String> = (0..=20).map(|n| "k".repeat(n)).collect();
+        let keys: Vec<(&'static str, usize)> = long.iter().enumerate().map(|(i, k)| (&*Box::leak(k.clone().into_boxed_str()), i)).collect();
+        let idx = KeyIndex::new(&keys);
+        for (i, k) in long.iter().enumerate() {
+            assert_eq!(idx.get(k.as_bytes()), Some(i), "{k}");
+            for j in 0..k.len() {
+                let mut other = k.clone().into_bytes();
+                other[j] = b'x';
+                assert_eq!(idx.get(&other), None, "{k} {j}");
+            }
+        }
         assert_eq!(idx.get(b"dates"), None);
     }
 

@@ -1,0 +1,256 @@
+"""Throughput of veilleur's ``fortigate`` format against Python ``re``, polars and DuckDB on a
+generated FortiGate syslog file (``gen_fortigate.py``: FortiOS 7 traffic-heavy mix with UTM and
+event lines, ~850-byte lines).
+
+Every method produces the same table: ``ts`` (from the nanosecond ``eventtime``) and every key
+veilleur types (``COLUMNS``, typed as in ``SCHEMA``: ports u16, counts u64, ids u32...). The
+baselines are written the way an analyst does it:
+
+* ``re``: one ``findall`` of ``key=value`` pairs per line into a dict, quotes stripped, then the
+  wanted keys, cast by pyarrow;
+* ``polars``: one ``str.extract`` per key on a column of lines (``[ >]key="([^"]*)"`` for quoted
+  strings, ``[ >]key=([^ ]*)`` for bare values), then casts;
+* ``duckdb``: the same patterns with ``regexp_extract`` on ``read_csv`` of whole lines.
+
+Nothing passes or fails on speed; the one assertion is that every method's table equals
+veilleur's. This module prints its own table at the end of its run.
+
+Environment: ``VEILLEUR_BENCH_MB`` (default 200), ``VEILLEUR_BENCH_SEED`` (7),
+``VEILLEUR_BENCH_ROUNDS`` (3), ``VEILLEUR_BENCH_WARMUP`` (1), ``VEILLEUR_BENCH_DIR``.
+
+    VEILLEUR_BENCH_MB=200 python -m pytest benches/test_bench_fortigate.py --benchmark-only -q -s -p no:cacheprovider
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import platform
+import re
+import time
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+import gen_fortigate
+from timing import timed
+import veilleur
+
+MB = gen_fortigate.MB
+BENCH_MB = float(os.environ.get("VEILLEUR_BENCH_MB", "200"))
+SEED = int(os.environ.get("VEILLEUR_BENCH_SEED", "7"))
+ROUNDS = int(os.environ.get("VEILLEUR_BENCH_ROUNDS", "3"))
+WARMUP = int(os.environ.get("VEILLEUR_BENCH_WARMUP", "1"))
+
+U8, U16, U32, U64, I64, S = pa.uint8(), pa.uint16(), pa.uint32(), pa.uint64(), pa.int64(), pa.string()
+# every typed key of the fortigate table (syslog_host aside: there is no relay header here)
+KEYS = {
+    "date": S, "time": S, "tz": S, "eventtime": I64, "devname": S, "devid": S, "logid": S, "type": S, "subtype": S,
+    "eventtype": S, "level": S, "vd": S, "logdesc": S, "srcip": S, "srcport": U16, "srcintf": S, "srcintfrole": S,
+    "srcname": S, "srcmac": S, "srccountry": S, "dstip": S, "dstport": U16, "dstintf": S, "dstintfrole": S,
+    "dstcountry": S, "sessionid": U64, "proto": U8, "action": S, "policyid": U32, "policyname": S, "policytype": S,
+    "service": S, "trandisp": S, "transip": S, "transport": U16, "tranip": S, "tranport": U16, "duration": U64,
+    "sentbyte": U64, "rcvdbyte": U64, "sentpkt": U64, "rcvdpkt": U64, "appid": U32, "app": S, "appcat": S, "apprisk": S,
+    "user": S, "group": S, "unauthuser": S, "hostname": S, "url": S, "qname": S, "agent": S, "msg": S, "attack": S,
+    "attackid": U32, "virus": S, "filename": S, "reason": S, "status": S, "ui": S, "method": S, "remip": S, "locip": S,
+    "xauthuser": S, "tunnelip": S, "crscore": U32, "craction": U32, "utmaction": S, "logver": S, "timestamp": I64,
+}
+IPS = {"srcip", "dstip", "transip", "tranip", "remip", "locip", "tunnelip"}
+# bare (unquoted) values: numbers, IPs, and the date and time
+BARE = {k for k, t in KEYS.items() if t != S} | IPS | {"date", "time"}
+COLUMNS = ["ts", *KEYS]
+SCHEMA = pa.schema([("ts", pa.timestamp("us", tz="UTC"))] + list(KEYS.items()))
+
+
+def _pattern(key: str) -> str:
+    return f"[ >]{key}=([^ ]*)" if key in BARE else f'[ >]{key}="([^"]*)"'
+
+
+def read_veilleur(path) -> pa.Table:
+    return veilleur.read_arrow(os.fspath(path), format="fortigate", tz="UTC")
+
+
+# --------------------------------------------------------------------------------------------
+# Python re: one findall per line into a dict
+# --------------------------------------------------------------------------------------------
+
+_KV = re.compile(r'([A-Za-z0-9_]+)=("(?:[^"\\]|\\.)*"|[^ ]*)')
+
+
+def _value(v: str | None):
+    if not v:
+        return None
+    if v[0] == '"':
+        v = v[1:-1]
+    return v or None
+
+
+def _re_batch(dicts) -> pa.RecordBatch:
+    cols = []
+    for k, t in KEYS.items():
+        a = pa.array([_value(d.get(k)) for d in dicts], type=pa.string())
+        cols.append(a if t == S else pc.cast(a, t))
+    ns = cols[3]
+    ts = pc.cast(pc.divide(ns, pa.scalar(1000, I64)), pa.timestamp("us", tz="UTC"))
+    return pa.RecordBatch.from_arrays([ts, *cols], schema=SCHEMA)
+
+
+def parse_re(path) -> pa.Table:
+    findall = _KV.findall
+    batches = []
+    with open(path, encoding="utf-8", errors="replace", newline="\n", buffering=1 << 20) as f:
+        while True:
+            chunk = list(itertools.islice(f, 50_000))
+            if not chunk:
+                break
+            batches.append(_re_batch([dict(findall(line)) for line in chunk]))
+    return pa.Table.from_batches(batches, schema=SCHEMA)
+
+
+# --------------------------------------------------------------------------------------------
+# polars: one str.extract per key
+# --------------------------------------------------------------------------------------------
+
+_PL_TYPES = {U8: "UInt8", U16: "UInt16", U32: "UInt32", U64: "UInt64", I64: "Int64"}
+
+
+def parse_polars(path) -> pa.Table:
+    import polars as pl
+
+    lines = pl.scan_csv(
+        os.fspath(path), has_header=False, separator="\x01", quote_char=None, new_columns=["line"],
+        schema={"line": pl.String}, infer_schema=False,
+    )
+    line = pl.col("line")
+    exprs = []
+    for k, t in KEYS.items():
+        e = line.str.extract(_pattern(k), 1)
+        e = pl.when(e == "").then(None).otherwise(e)
+        if t != S:
+            e = e.cast(getattr(pl, _PL_TYPES[t]))
+        exprs.append(e.alias(k))
+    out = (
+        lines.select(exprs)
+        .with_columns((pl.col("eventtime") // 1000).cast(pl.Datetime("us", "UTC")).alias("ts"))
+        .select(COLUMNS)
+        .collect()
+    )
+    return out.to_arrow()
+
+
+# --------------------------------------------------------------------------------------------
+# DuckDB: one regexp_extract per key
+# --------------------------------------------------------------------------------------------
+
+_SQL_TYPES = {U8: "UTINYINT", U16: "USMALLINT", U32: "UINTEGER", U64: "UBIGINT", I64: "BIGINT"}
+
+
+def _sql_str(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def parse_duckdb(path) -> pa.Table:
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        sel = []
+        for k, t in KEYS.items():
+            e = f"nullif(regexp_extract(line, {_sql_str(_pattern(k))}, 1), '')"
+            if t != S:
+                e = f"({e})::{_SQL_TYPES[t]}"
+            sel.append(f'{e} AS "{k}"')
+        sql = f"""
+            WITH m AS MATERIALIZED (
+                SELECT {", ".join(sel)}
+                FROM read_csv({_sql_str(os.fspath(path))}, columns = {{'line': 'VARCHAR'}},
+                              delim = {_sql_str(chr(1))}, quote = '', escape = '', header = false,
+                              auto_detect = false)
+            )
+            SELECT make_timestamp(eventtime // 1000) AS ts, * FROM m
+        """
+        return con.sql(sql).to_arrow_table()
+    finally:
+        con.close()
+
+
+METHODS = {"veilleur": read_veilleur, "re": parse_re, "polars": parse_polars, "duckdb": parse_duckdb}
+
+
+# --------------------------------------------------------------------------------------------
+# the bench
+# --------------------------------------------------------------------------------------------
+
+
+def _canonical(t: pa.Table) -> pa.Table:
+    return t.select(COLUMNS).cast(SCHEMA)
+
+
+@pytest.fixture(scope="module")
+def fortigate_file():
+    t0 = time.perf_counter()
+    p = gen_fortigate.cached(BENCH_MB, SEED)
+    print(f"\n[bench fortigate] input ready in {time.perf_counter() - t0:.1f}s: {p} ({p.stat().st_size / MB:.1f} MB)")
+    return p
+
+
+@pytest.fixture(scope="module")
+def results(request, fortigate_file):
+    res: dict[str, dict] = {}
+    yield res
+    if not res:
+        return
+    size = fortigate_file.stat().st_size
+    v = res.get("veilleur", {}).get("mb_per_s")
+    out = [
+        "",
+        f"veilleur fortigate bench: file {fortigate_file} (FortiOS 7 syslog, seed {SEED}), size {size / MB:.1f} MB, "
+        f"lines {res.get('veilleur', {}).get('rows', '-')}, {len(COLUMNS)} typed columns, rounds {ROUNDS}, "
+        f"machine {platform.machine()} x{os.cpu_count()} cpus, Python {platform.python_version()}, "
+        f"load {os.getloadavg()[0]:.2f}",
+        "",
+        "| method   |    MB/s | ratio to veilleur | median s |",
+        "|----------|--------:|------------------:|---------:|",
+    ]
+    for m in METHODS:
+        if m not in res:
+            continue
+        r = res[m]
+        ratio = v / r["mb_per_s"] if v else None
+        rtext = "-" if ratio is None else (f"{ratio:.2f}x" if ratio < 10 else f"{ratio:.1f}x")
+        out.append(f"| {m:<8} | {r['mb_per_s']:7.1f} | {rtext:>17} | {r['median_s']:8.3f} |")
+    out.append("")
+    out.append("MB/s = input MB (10^6 bytes) / median wall time; ratio = veilleur MB/s / method MB/s.")
+    tr = request.config.pluginmanager.get_plugin("terminalreporter")
+    for line in out:
+        if tr is not None:
+            tr.write_line(line)
+        else:
+            print(line)
+
+
+@pytest.fixture(scope="module")
+def reference(fortigate_file):
+    return _canonical(read_veilleur(fortigate_file))
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+def test_parse_fortigate(benchmark, method, fortigate_file, reference, results):
+    if method == "duckdb":
+        pytest.importorskip("duckdb")
+    result, median = timed(benchmark, METHODS[method], fortigate_file, group="fortigate", rounds=ROUNDS, warmup=WARMUP)
+    mbps = fortigate_file.stat().st_size / MB / median
+    benchmark.extra_info.update({"mb_per_s": round(mbps, 2), "rows": result.num_rows})
+    results[method] = {"mb_per_s": mbps, "median_s": median, "rows": result.num_rows}
+    got = _canonical(result)
+    assert got.num_rows == reference.num_rows, method
+    bad = [c for c in COLUMNS if not got[c].equals(reference[c])]
+    if bad:
+        c = bad[0]
+        a, b = got[c].combine_chunks(), reference[c].combine_chunks()
+        diff = pc.indices_nonzero(pc.invert(pc.fill_null(pc.equal(a, b), False)))
+        i = diff[0].as_py() if len(diff) else None
+        pytest.fail(f"{method} disagrees with veilleur on {bad}; first difference in {c!r} at row {i}: "
+                    f"{a[i] if i is not None else ''!r} vs {b[i] if i is not None else ''!r}")
