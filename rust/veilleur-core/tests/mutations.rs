@@ -18,6 +18,12 @@ const SEEDS: &[&str] = &[
     r#"2022/09/06 10:15:32 [error] 1234#0: *5 open() "/a, client: 1.1.1.1" failed, client: 1.2.3.4, server: s, request: "GET /x HTTP/1.1", host: "h""#,
     "2013-01-15 15:57:32.537:WARN:oejs.DoSFilter:DOS ALERT:ip=127.0.1.1,session=null,user=null",
     "\tat com.zimbra.cs.Foo.bar(Foo.java:12)",
+    "May  6 09:22:46 gw01 kernel: [ 5124.1] IPT-DROP:IN=eth0 OUT= MAC=52:54:00:12:34:56 SRC=2001:db8::1 DST=192.0.2.10 LEN=84 TOS=0x00 PREC=0x00 TTL=64 ID=5 DF OPT (94040000) PROTO=ICMP TYPE=3 CODE=3 [SRC=192.0.2.10 DST=10.0.0.1 LEN=60 PROTO=UDP SPT=1 DPT=2 LEN=40 ] MARK=0x1",
+    "<134>May  6 09:21:07 filterlog[41122]: 5,,,1712345678,em0,match,block,in,4,0x0,,52,40123,0,DF,6,tcp,60,203.0.113.77,192.0.2.10,48211,22,0,S,3735928559,,64240,,mss;sackOK;TS;nop;wscale",
+    "<134>1 2024-05-06T09:21:09.104233+02:00 fw filterlog 1 - - 9,,,1,em0,match,block,out,6,0x00,0x00000,64,ICMPv6,58,56,2001:db8::1,2001:db8::2,unreachport,[2001:db8::3],udp,33434",
+    r"<166>Oct 10 2018 12:35:01: asa01 : %ASA-6-302013: Built inbound TCP connection 4294967301 for outside:203.0.113.5/40211 (203.0.113.5/40211) to dmz:10.1.1.10/443 (198.51.100.10/443)(LOCAL\jdoe)",
+    "May  6 09:24:00 fw01 %ASA-4-106023: Deny icmp src outside:198.51.100.7 dst inside:10.1.1.10 (type 8, code 0) by access-group \"OUTSIDE_IN\" [0x5063b82f, 0x0]",
+    "Oct 10 2018 14:02:11 EDT: %ASA-6-302014: Teardown TCP connection 1 for outside:2001:db8::5/443(LOCAL\\J S) to inside:10.0.0.5/50000 duration 1:02:03 bytes 38110 TCP Reset-I (jsmith)",
 ];
 
 /// xorshift64*: a tiny deterministic generator, enough to mutate bytes.
