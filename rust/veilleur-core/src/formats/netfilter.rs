@@ -43,8 +43,6 @@
 //!
 //! This module also holds the helpers the syslog-wrapped firewall formats share (pfSense, ASA).
 
-use std::sync::OnceLock;
-
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, RecordBatch, StringViewArray};
 use arrow_schema::{ArrowError, Field};
@@ -57,7 +55,7 @@ use super::kv::{self, Dialect, Token};
 use super::ncsa::Span;
 use super::normal;
 use super::syslog_header::{self, Clock, Header};
-use super::typed::{self, col, parse_f64, KeyIndex, Kind, Row, Table};
+use super::typed::{self, col, parse_f64, Kind, Row, Table};
 use super::{drive_records, FormatId, ParseCtx, ParsedChunk, Reason};
 
 const COLS: &[typed::Col] = &[
@@ -119,44 +117,93 @@ const ICMP_SEQ: usize = 33;
 const IP_OPT: usize = 34;
 const TCP_OPT: usize = 35;
 
-fn keys() -> &'static KeyIndex {
-    static K: OnceLock<KeyIndex> = OnceLock::new();
-    K.get_or_init(|| {
-        let by = |name: &str| typed::index(COLS, name);
-        let pairs: Vec<(&'static str, usize)> = [
-            ("IN", "in_if"),
-            ("OUT", "out_if"),
-            ("PHYSIN", "physin"),
-            ("PHYSOUT", "physout"),
-            ("MAC", "mac"),
-            ("SRC", "src"),
-            ("DST", "dst"),
-            ("LEN", "len"),
-            ("TOS", "tos"),
-            ("PREC", "prec"),
-            ("TTL", "ttl"),
-            ("ID", "id"),
-            ("TC", "tc"),
-            ("HOPLIMIT", "hoplimit"),
-            ("FLOWLBL", "flowlbl"),
-            ("PROTO", "proto"),
-            ("SPT", "spt"),
-            ("DPT", "dpt"),
-            ("SEQ", "seq"),
-            ("ACK", "ack"),
-            ("WINDOW", "window"),
-            ("RES", "res"),
-            ("URGP", "urgp"),
-            ("TYPE", "icmp_type"),
-            ("CODE", "icmp_code"),
-            ("UID", "uid"),
-            ("GID", "gid"),
-            ("MARK", "mark"),
-        ]
-        .iter()
-        .map(|&(k, c)| (k, by(c)))
-        .collect();
-        KeyIndex::new(&pairs)
+/// A key of at most 8 bytes as a number (its bytes, little-endian, zero-padded: keys hold no
+/// NUL, so the code is unique), for a `match` without string comparisons.
+const fn code(k: &[u8]) -> u64 {
+    let mut c = 0u64;
+    let mut i = 0;
+    while i < k.len() {
+        c |= (k[i] as u64) << (8 * i);
+        i += 1;
+    }
+    c
+}
+
+/// The code of the key at `(s, e)` of `line`; 0 when longer than 8 bytes.
+#[inline]
+fn key_code(line: &[u8], (s, e): Span) -> u64 {
+    let n = e - s;
+    if n > 8 {
+        return 0;
+    }
+    if let Some(b) = line.get(s..s + 8) {
+        let v = u64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
+        return if n == 8 { v } else { v & ((1u64 << (8 * n)) - 1) };
+    }
+    code(&line[s..e])
+}
+
+/// The column of a netfilter key (before any `PROTO=` adjustment).
+#[inline]
+fn key_column(c: u64) -> Option<usize> {
+    const IN: u64 = code(b"IN");
+    const OUT: u64 = code(b"OUT");
+    const PHYSIN: u64 = code(b"PHYSIN");
+    const PHYSOUT: u64 = code(b"PHYSOUT");
+    const MAC: u64 = code(b"MAC");
+    const SRC: u64 = code(b"SRC");
+    const DST: u64 = code(b"DST");
+    const K_LEN: u64 = code(b"LEN");
+    const TOS: u64 = code(b"TOS");
+    const PREC: u64 = code(b"PREC");
+    const TTL: u64 = code(b"TTL");
+    const K_ID: u64 = code(b"ID");
+    const TC: u64 = code(b"TC");
+    const HOPLIMIT: u64 = code(b"HOPLIMIT");
+    const FLOWLBL: u64 = code(b"FLOWLBL");
+    const K_PROTO: u64 = code(b"PROTO");
+    const SPT: u64 = code(b"SPT");
+    const DPT: u64 = code(b"DPT");
+    const K_SEQ: u64 = code(b"SEQ");
+    const K_ACK: u64 = code(b"ACK");
+    const WINDOW: u64 = code(b"WINDOW");
+    const RES: u64 = code(b"RES");
+    const URGP: u64 = code(b"URGP");
+    const TYPE: u64 = code(b"TYPE");
+    const CODE: u64 = code(b"CODE");
+    const UID: u64 = code(b"UID");
+    const GID: u64 = code(b"GID");
+    const MARK: u64 = code(b"MARK");
+    Some(match c {
+        IN => 4,
+        OUT => 5,
+        PHYSIN => 6,
+        PHYSOUT => 7,
+        MAC => 8,
+        SRC => 9,
+        DST => 10,
+        K_LEN => LEN,
+        TOS => 12,
+        PREC => 13,
+        TTL => 14,
+        K_ID => ID,
+        TC => 16,
+        HOPLIMIT => 17,
+        FLOWLBL => 18,
+        K_PROTO => PROTO,
+        SPT => 21,
+        DPT => 22,
+        K_SEQ => SEQ,
+        K_ACK => ACK,
+        WINDOW => 26,
+        RES => 27,
+        URGP => 29,
+        TYPE => 30,
+        CODE => 31,
+        UID => 36,
+        GID => 37,
+        MARK => 38,
+        _ => return None,
     })
 }
 
@@ -241,6 +288,23 @@ fn small(b: &[u8]) -> Option<u32> {
         return None;
     }
     Some(b.iter().fold(0u32, |a, &c| a * 10 + u32::from(c - b'0')))
+}
+
+/// The uptime `5123.004211` as seconds: digits, a dot, digits. Short ones exactly as
+/// `str::parse` would read them (both integers below 2^53, so one correctly rounded division),
+/// longer ones through it.
+fn seconds(b: &[u8]) -> Option<f64> {
+    const POW10: [f64; 16] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+    let dot = b.iter().position(|&c| c == b'.');
+    let (int, frac) = match dot {
+        Some(d) => (&b[..d], &b[d + 1..]),
+        None => (b, &b[..0]),
+    };
+    if int.len() + frac.len() > 15 || int.is_empty() || !int.iter().chain(frac).all(u8::is_ascii_digit) {
+        return parse_f64(b);
+    }
+    let m = int.iter().chain(frac).fold(0u64, |a, &c| a * 10 + u64::from(c - b'0'));
+    Some(m as f64 / POW10[frac.len()])
 }
 
 /// Where the kernel text starts: after the syslog header (and a `facility.level kernel:` pair
@@ -344,7 +408,6 @@ impl Run {
 
 /// Read the packet fields from `IN=` at `start` to the end of the line.
 fn packet(row: &mut Row, line: &[u8], start: usize) {
-    let keys = keys();
     let end = line.len();
     let mut after_proto = false;
     let mut icmp = false;
@@ -367,7 +430,7 @@ fn packet(row: &mut Row, line: &[u8], start: usize) {
                 } else {
                     ip_flags.close();
                 }
-                let c = keys.get(key).and_then(|c| match c {
+                let c = key_column(key_code(line, p.key)).and_then(|c| match c {
                     PROTO => {
                         after_proto = true;
                         let v = &line[p.value.0..p.value.1];
@@ -432,7 +495,7 @@ fn parse_line(row: &mut Row, clock: &mut Clock, line: &[u8]) -> Result<(), Reaso
         row.set_ts(TS, t);
     }
     if let Some((inner, after)) = bracket(line, p).filter(|(_, a)| *a <= at) {
-        if let Some(v) = parse_f64(&line[inner.0..inner.1]) {
+        if let Some(v) = seconds(&line[inner.0..inner.1]) {
             row.set_f64(UPTIME, v);
             p = after;
             if let Some((cpu, after)) = bracket(line, p).filter(|(_, a)| *a <= at) {
@@ -606,6 +669,35 @@ mod tests {
         assert_eq!(s(&p, "ip_flags", 2).as_deref(), Some("CE DF MF"));
         assert_eq!(s(&p, "tcp_flags", 2).as_deref(), Some("ACK PSH"));
         assert_eq!(extra(&p, 2), vec![("cpu".into(), Some("C0".into())), ("junk".into(), None)]);
+    }
+
+    #[test]
+    fn key_columns_match_names() {
+        for (k, name) in [
+            ("IN", "in_if"), ("OUT", "out_if"), ("PHYSIN", "physin"), ("PHYSOUT", "physout"), ("MAC", "mac"), ("SRC", "src"),
+            ("DST", "dst"), ("LEN", "len"), ("TOS", "tos"), ("PREC", "prec"), ("TTL", "ttl"), ("ID", "id"), ("TC", "tc"),
+            ("HOPLIMIT", "hoplimit"), ("FLOWLBL", "flowlbl"), ("PROTO", "proto"), ("SPT", "spt"), ("DPT", "dpt"), ("SEQ", "seq"),
+            ("ACK", "ack"), ("WINDOW", "window"), ("RES", "res"), ("URGP", "urgp"), ("TYPE", "icmp_type"), ("CODE", "icmp_code"),
+            ("UID", "uid"), ("GID", "gid"), ("MARK", "mark"),
+        ] {
+            let line = format!("{k}=1 padding");
+            assert_eq!(key_column(key_code(line.as_bytes(), (0, k.len()))), Some(typed::index(COLS, name)), "{k}");
+            assert_eq!(key_column(code(k.as_bytes())), Some(typed::index(COLS, name)), "{k}");
+        }
+        assert_eq!(key_column(key_code(b"INX=1", (0, 3))), None);
+        assert_eq!(key_column(key_code(b"HOPLIMITS=1", (0, 9))), None);
+        for (name, c) in [("ip_flags", IP_FLAGS), ("udp_len", UDP_LEN), ("tcp_flags", TCP_FLAGS), ("icmp_id", ICMP_ID), ("icmp_seq", ICMP_SEQ), ("ip_opt", IP_OPT), ("tcp_opt", TCP_OPT), ("kernel_uptime", UPTIME), ("prefix", PREFIX)] {
+            assert_eq!(typed::index(COLS, name), c, "{name}");
+        }
+    }
+
+    #[test]
+    fn uptime_seconds_read_like_parse() {
+        for t in ["5123.004211", "0.000001", "17748.074339", "99999999.999999", "12", "1.5", "123456789012.1234", "9999999999999999", "99999999.99999999"] {
+            assert_eq!(seconds(t.as_bytes()), Some(t.parse::<f64>().unwrap()), "{t}");
+        }
+        assert_eq!(seconds(b"C0"), None);
+        assert_eq!(seconds(b"1.2.3"), None);
     }
 
     #[test]
