@@ -57,7 +57,7 @@ use crate::ip;
 use super::ncsa::{parse_u64, Span};
 use super::netfilter::{derive, header_columns, proto_column, strings, trim};
 use super::normal;
-use super::syslog_header::{self, Clock};
+use super::syslog_header::{self, Clock, Framing};
 use super::typed::{self, col, Kind, Row, Table};
 use super::{drive_records, FormatId, ParseCtx, ParsedChunk, Reason};
 
@@ -200,7 +200,8 @@ fn header(row: &mut Row, clock: &mut Clock, line: &[u8], tag_start: usize) -> Re
         Ok(h) => {
             let ws = head.iter().rposition(|&c| c == b' ').map_or(0, |k| k + 1);
             let is_program = h.program.is_some_and(|p| p.0 == ws);
-            let dev = h.host.is_some_and(|hs| ws >= hs.0) && !is_program && ws < end;
+            // RFC 5424 ends its header with `-` fields: no device id there
+            let dev = h.host.is_some_and(|hs| ws >= hs.0) && !is_program && ws < end && h.framing != Framing::Rfc5424;
             (h, dev.then_some((ws, end)))
         }
         Err(_) => {
@@ -698,6 +699,17 @@ mod tests {
         assert_eq!(s(&p, "acl", 2).as_deref(), Some("inbound"));
         assert_eq!(s(&p, "action", 2).as_deref(), Some("Deny"));
         assert_eq!(s(&p, "syslog_host", 2).as_deref(), Some("fw1"));
+    }
+
+    #[test]
+    fn rfc5424_header() {
+        let p = parse("<166>1 2018-10-10T12:34:56Z asa01 - - - - %ASA-6-106015: Deny TCP (no connection) from 192.0.2.10/443 to 203.0.113.77/48211 flags RST  on interface inside\n");
+        assert_eq!(p.rows(), 1);
+        assert_eq!(s(&p, "syslog_host", 0).as_deref(), Some("asa01"));
+        assert_eq!(s(&p, "device", 0), None);
+        assert_eq!(s(&p, "tcp_flags", 0).as_deref(), Some("RST"));
+        let ts = p.columns[TS].as_primitive::<arrow_array::types::TimestampMicrosecondType>();
+        assert_eq!(ts.value(0), 1_539_174_896_000_000);
     }
 
     #[test]

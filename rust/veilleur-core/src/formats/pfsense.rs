@@ -269,10 +269,15 @@ fn record(row: &mut Row, msg: Span) {
     }
 }
 
+/// Whether the syslog tag is `filterlog`.
+fn is_filterlog(line: &[u8], h: &syslog_header::Header) -> bool {
+    h.program.is_some_and(|p| &line[p.0..p.1] == b"filterlog")
+}
+
 /// Read one line into a row (not committed).
 fn parse_line(row: &mut Row, clock: &mut Clock, line: &[u8]) -> Result<(), Reason> {
     let h = syslog_header::parse(line)?;
-    if !h.program.is_some_and(|p| &line[p.0..p.1] == b"filterlog") {
+    if !is_filterlog(line, &h) {
         return Err("not a filterlog line (the syslog tag is not filterlog)".into());
     }
     header_columns(row, clock, &h, TS, HOST)?;
@@ -284,7 +289,7 @@ fn parse_line(row: &mut Row, clock: &mut Clock, line: &[u8]) -> Result<(), Reaso
 /// CSV whose head is complete (nine fields, the IP version 4 or 6).
 pub fn matches(line: &[u8]) -> bool {
     let Ok(h) = syslog_header::parse(line) else { return false };
-    if !h.program.is_some_and(|p| &line[p.0..p.1] == b"filterlog") {
+    if !is_filterlog(line, &h) {
         return false;
     }
     let mut spans = [(0usize, 0usize); MAX_FIELDS];
