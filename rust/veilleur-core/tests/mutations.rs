@@ -28,6 +28,12 @@ const SEEDS: &[&str] = &[
     r#"<189>date=2024-05-06 time=09:15:30 devname="FGT-EXAMPLE" logid="0316013056" type="utm" eventtime=1714979762004512877 tz="+0200" srcip=10.20.30.41 srcport=51560 dstip=2001:db8::1 dstport=443 proto=6 hostname="blocked.example.net" action="blocked" url="/download.exe" msg="User \"x\" set a=b" sentbyte=517|"#,
     "May  6 09:15:31 relay date=2012-06-13,time=10:22:43,devname=FG100A,device_id=FG1,log_id=0021000002,type=traffic,src=192.168.1.110,msg=User admin logged in",
     "<13>1 2024-05-06T07:20:14Z sn-fw asqd - - - id=firewall time=\"1/27/2019 13:24:28\" fw=\"SN\" tz=+0200 startime=\"2024-05-06 09:19:58\" src= srcport=51602 dst=198.51.100.140 duration=16.12 Byte(i/o)=10/20 msg=\"Démarrage\" logtype=\"web\"\r",
+    "May  6 09:22:46 gw01 kernel: [ 5124.1] IPT-DROP:IN=eth0 OUT= MAC=52:54:00:12:34:56 SRC=2001:db8::1 DST=192.0.2.10 LEN=84 TOS=0x00 PREC=0x00 TTL=64 ID=5 DF OPT (94040000) PROTO=ICMP TYPE=3 CODE=3 [SRC=192.0.2.10 DST=10.0.0.1 LEN=60 PROTO=UDP SPT=1 DPT=2 LEN=40 ] MARK=0x1",
+    "<134>May  6 09:21:07 filterlog[41122]: 5,,,1712345678,em0,match,block,in,4,0x0,,52,40123,0,DF,6,tcp,60,203.0.113.77,192.0.2.10,48211,22,0,S,3735928559,,64240,,mss;sackOK;TS;nop;wscale",
+    "<134>1 2024-05-06T09:21:09.104233+02:00 fw filterlog 1 - - 9,,,1,em0,match,block,out,6,0x00,0x00000,64,ICMPv6,58,56,2001:db8::1,2001:db8::2,unreachport,[2001:db8::3],udp,33434",
+    r"<166>Oct 10 2018 12:35:01: asa01 : %ASA-6-302013: Built inbound TCP connection 4294967301 for outside:203.0.113.5/40211 (203.0.113.5/40211) to dmz:10.1.1.10/443 (198.51.100.10/443)(LOCAL\jdoe)",
+    "May  6 09:24:00 fw01 %ASA-4-106023: Deny icmp src outside:198.51.100.7 dst inside:10.1.1.10 (type 8, code 0) by access-group \"OUTSIDE_IN\" [0x5063b82f, 0x0]",
+    "Oct 10 2018 14:02:11 EDT: %ASA-6-302014: Teardown TCP connection 1 for outside:2001:db8::5/443(LOCAL\\J S) to inside:10.0.0.5/50000 duration 1:02:03 bytes 38110 TCP Reset-I (jsmith)",
 ];
 
 const W3C_HEADER: &[u8] = b"#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) cs-host sc-status sc-substatus sc-win32-status sc-bytes cs-bytes time-taken";

@@ -295,6 +295,12 @@ impl FormatId {
         }
     }
 
+    /// Whether the format's lines travel inside syslog (a syslog header, then the format's
+    /// own payload): detection lets such a format keep a file most of whose lines it reads.
+    pub fn inside_syslog(self) -> bool {
+        matches!(self, FormatId::Pfsense | FormatId::Netfilter | FormatId::CiscoAsa)
+    }
+
     /// For formats that omit the year: the month of a line that carries a date (used to place
     /// chunks in the right year; see [`crate::year`]).
     pub fn line_month(self) -> Option<LineMonth> {
@@ -525,7 +531,9 @@ fn records<'a>(lines: &[&'a [u8]], record_start: Option<fn(&[u8]) -> bool>) -> V
 /// Recognise a file's format from its first bytes. Every format scores the sampled lines: the
 /// share of them it reads completely (continuation lines of multi-line formats left out of the
 /// count). The best share wins, then the most lines read, then the most specific format. A
-/// format must read at least half of the lines it scores. Returns the format and its share, or
+/// format must read at least half of the lines it scores. Exception: a format that travels
+/// inside syslog ([`FormatId::inside_syslog`]) and reads at least half of the lines keeps the
+/// file against `syslog` (its other lines become rejects, raw text kept). Returns the format and its share, or
 /// why none fits.
 pub fn detect(head: &[u8], truncated: bool) -> Result<(FormatId, f64), String> {
     const SAMPLE: usize = 64;
@@ -555,6 +563,10 @@ pub fn detect(head: &[u8], truncated: bool) -> Result<(FormatId, f64), String> {
         }
         let share = read as f64 / scored as f64;
         let better = match best {
+            // a format that travels inside syslog keeps a file most of whose lines it reads
+            // (a kern.log of netfilter lines with a few other kernel messages): `syslog`, which
+            // reads every line, does not take it over
+            Some((b, s, _)) if f == FormatId::Syslog && b.inside_syslog() && s >= 0.5 => false,
             None => true,
             Some((_, s, r)) => share > s + 1e-9 || ((share - s).abs() <= 1e-9 && read > r),
         };
