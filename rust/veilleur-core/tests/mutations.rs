@@ -18,6 +18,9 @@ const SEEDS: &[&str] = &[
     r#"2022/09/06 10:15:32 [error] 1234#0: *5 open() "/a, client: 1.1.1.1" failed, client: 1.2.3.4, server: s, request: "GET /x HTTP/1.1", host: "h""#,
     "2013-01-15 15:57:32.537:WARN:oejs.DoSFilter:DOS ALERT:ip=127.0.1.1,session=null,user=null",
     "\tat com.zimbra.cs.Foo.bar(Foo.java:12)",
+    r"May  6 09:24:05 proxy01 CEF:0|ExampleVendor|Example\|Proxy|2.1|web-block|URL blocked|7|rt=May 06 2024 09:24:07 CEST dtz=Europe/Paris src=2001:db8::1 spt=51610 requestClientApplication=Mozilla/5.0 (X11) msg=rule\=x   ",
+    "<13>May  6 09:25:11 gw LEEF:2.0|V|P|1.4|web_allow|x5E|devTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSSZ^devTime=2017-10-18T11:26:03.060+0200^src=10.20.30.41^dstPort=443",
+    r#"May  6 09:23:41 PA-440 1,2024/05/06 09:23:41,013201000001,THREAT,url,2560,2024/05/06 09:23:41,10.20.30.41,198.51.100.166,,,allow-web,example\asmith,,ssl,vsys1,trust,untrust,e1,e2,default,,33420,1,51560,443,0,0,0x0,tcp,block-url,"a.example/x ""y""",(9999),malware,informational,client-to-server,1,0x0,,,0,,0,,,1,"UA, x""#,
 ];
 
 /// xorshift64*: a tiny deterministic generator, enough to mutate bytes.
