@@ -195,7 +195,7 @@ fn parse_line(row: &mut typed::Row, times: &mut Times) -> Result<(), Reason> {
         wrapped::header_field(row, VENDOR + k, field);
     }
     if sep.is_some() {
-        row.str(DELIMITER, hdr[5].0);
+        row.text(DELIMITER, hdr[5].0);
     }
     let keys = keys();
     let (mut dev_time, mut format): (Option<Pair>, Option<Span>) = (None, None);

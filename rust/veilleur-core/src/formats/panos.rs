@@ -297,7 +297,8 @@ fn parse_line(row: &mut typed::Row, st: &mut State) -> Result<(), Reason> {
     for (slot, field) in layout.iter().zip(st.fields.iter()) {
         let span = field.span;
         match *slot {
-            Slot::Extra(name) => row.extra_named(name, span),
+            Slot::Extra(name) if span.0 < span.1 => row.extra_named(name, span),
+            Slot::Extra(_) => {}
             Slot::Col(c) if matches!(COLS[c].kind, Kind::Ts) => {
                 if span.0 == span.1 {
                     continue;
@@ -404,13 +405,18 @@ fn message_column(batch: &RecordBatch) -> Result<ArrayRef, ArrowError> {
 /// The table's rows as normalised events: host = Device Name, else the syslog host, else the
 /// serial (PAN-OS's own name for the firewall first, as for the other formats); src/dst and
 /// ports (pre-NAT); proto; user = Source User; action ([`action`]); url = THREAT URL/Filename
-/// (no scheme, as logged), domain = its host; user agent and HTTP method (THREAT);
+/// (no scheme, as logged), domain = its host in `url` records (other subtypes put a file
+/// name there); user agent and HTTP method (THREAT);
 /// bytes_out = Bytes Sent, bytes_in = Bytes Received (TRAFFIC); message ([`message_column`]).
 pub fn events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
     let s = |n: &str| batch.column_by_name(n).map(|a| a.as_string_view()).ok_or_else(|| ArrowError::SchemaError(format!("no column {n}")));
     let host = coalesce(s("device_name")?, s("syslog_host")?);
     let host = coalesce(host.as_string_view(), s("serial")?);
-    let domain = wrapped::domain_column(None, s("url")?);
+    // URL/Filename is a URL in `url` records only (a file name in `file`, `virus`...)
+    let (url, subtype) = (s("url")?, s("subtype")?);
+    let domain = normal::strings(batch.num_rows(), |i| {
+        (url.is_valid(i) && subtype.is_valid(i) && subtype.value(i) == "url").then(|| wrapped::url_domain(url.value(i))).flatten()
+    });
     Mapping::new(batch)
         .set("host", host)
         .take("src_ip", "src")
