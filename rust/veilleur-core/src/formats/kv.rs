@@ -81,12 +81,15 @@ pub struct Scanner<'a> {
     pos: usize,
     end: usize,
     d: Dialect,
+    /// Run-to-next-key mode: the `(start, '=' position)` of the key the last value's lookahead
+    /// found, so that `next` does not read it again.
+    hint: (usize, usize),
 }
 
 /// Scan `line[start..end]`.
 pub fn scan(line: &[u8], start: usize, end: usize, d: Dialect) -> Scanner<'_> {
     let end = end.min(line.len());
-    Scanner { line, pos: start.min(end), end, d }
+    Scanner { line, pos: start.min(end), end, d, hint: (usize::MAX, 0) }
 }
 
 #[inline]
@@ -105,11 +108,17 @@ impl<'a> Scanner<'a> {
     }
 
     /// The end of an unquoted value starting at `p`, and whether it holds an escape.
-    fn unquoted_end(&self, p: usize) -> (usize, bool) {
+    fn unquoted_end(&mut self, p: usize) -> (usize, bool) {
         let (line, end, d) = (self.line, self.end, self.d);
         let mut q = p;
         let mut escaped = false;
         while q < end {
+            if d.runs_to_next_key {
+                q = next_special(line, q, end, d);
+                if q >= end {
+                    break;
+                }
+            }
             let b = line[q];
             if d.escapes && b == b'\\' && q + 1 < end {
                 escaped = true;
@@ -125,7 +134,11 @@ impl<'a> Scanner<'a> {
                 while r < end && d.is_sep(line[r]) {
                     r += 1;
                 }
-                if r == end || self.key_at(r).is_some() {
+                if r == end {
+                    break;
+                }
+                if let Some(k) = self.key_at(r) {
+                    self.hint = (r, k);
                     break;
                 }
                 q = r;
@@ -157,6 +170,34 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// The first separator or backslash in `line[p..end]` (or `end`), eight bytes at a time
+/// (values of the run-to-next-key mode are long: user agents, messages).
+#[inline(always)]
+fn next_special(line: &[u8], mut p: usize, end: usize, d: Dialect) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let has = |w: u64, b: u8| {
+        let x = w ^ (LO * u64::from(b));
+        x.wrapping_sub(LO) & !x & HI
+    };
+    let space = d.sep == b' ';
+    while p + 8 <= end {
+        let w = u64::from_le_bytes(line[p..p + 8].try_into().expect("8 bytes"));
+        let mut m = has(w, d.sep) | has(w, b'\\');
+        if space {
+            m |= has(w, b'\t') | has(w, b'\r');
+        }
+        if m != 0 {
+            return p + (m.trailing_zeros() / 8) as usize;
+        }
+        p += 8;
+    }
+    while p < end && !d.is_sep(line[p]) && line[p] != b'\\' {
+        p += 1;
+    }
+    p
+}
+
 impl Iterator for Scanner<'_> {
     type Item = Token;
 
@@ -171,8 +212,12 @@ impl Iterator for Scanner<'_> {
         let ks = self.pos;
         // the key: up to `=` (unescaped) or a separator
         let mut q = ks;
-        while q < end && line[q] != b'=' && !d.is_sep(line[q]) {
-            q += if d.escapes && line[q] == b'\\' && q + 1 < end { 2 } else { 1 };
+        if self.hint.0 == ks {
+            q = self.hint.1;
+        } else {
+            while q < end && line[q] != b'=' && !d.is_sep(line[q]) {
+                q += if d.escapes && line[q] == b'\\' && q + 1 < end { 2 } else { 1 };
+            }
         }
         let q = q.min(end);
         if q == end || line[q] != b'=' || q == ks {
