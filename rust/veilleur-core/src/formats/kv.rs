@@ -350,6 +350,22 @@ mod tests {
     }
 
     #[test]
+    fn separator_search_word_at_a_time() {
+        for text in ["abcdefghijklmnop q", "a\\=b", "0123456789abcdef\tx", "é€日é€日é€日\ry", "short", "", "0123456789abcdefghij"] {
+            let b = text.as_bytes();
+            for d in [Dialect::CEF, Dialect::delimited(b'^')] {
+                for start in 0..=b.len() {
+                    let want = (start..b.len()).find(|&i| d.is_sep(b[i]) || b[i] == b'\\').unwrap_or(b.len());
+                    assert_eq!(next_special(b, start, b.len(), d), want, "{text} {start}");
+                }
+            }
+        }
+        // a key found by a value's lookahead reads the same as one found by `next`
+        let got = pairs("a=x y z   bb=1 c=two  words dd=\\=", Dialect::CEF);
+        assert_eq!(got, vec![kv("a", "x y z"), kv("bb", "1"), kv("c", "two  words"), kv("dd", "=")]);
+    }
+
+    #[test]
     fn leef_tabs() {
         let got = pairs("src=1.2.3.4\tdevTime=May 06 2024 09:25:11\tusrName=a b", Dialect::delimited(b'\t'));
         assert_eq!(got, vec![kv("src", "1.2.3.4"), kv("devTime", "May 06 2024 09:25:11"), kv("usrName", "a b")]);
