@@ -181,7 +181,9 @@ fn parse_line(row: &mut typed::Row, times: &mut Times) -> Result<(), Reason> {
     let keys = keys();
     let mut tk = TimeKeys::default();
     for tok in kv::scan(line, ext, line.len(), Dialect::CEF) {
-        match tok {
+        // by reference: copying the pair whole reads its flags as one word right after the
+        // scanner stored them byte by byte (a store-forwarding stall per pair)
+        match &tok {
             Token::Pair(p) => {
                 let c = keys.get(&line[p.key.0..p.key.1]);
                 let slot = match c {
@@ -189,22 +191,22 @@ fn parse_line(row: &mut typed::Row, times: &mut Times) -> Result<(), Reason> {
                     Some(START) => &mut tk.start,
                     Some(END) => &mut tk.end,
                     Some(DTZ) => {
-                        tk.dtz = tk.dtz.or(Some(p));
-                        row.pair(c, &p);
+                        tk.dtz = tk.dtz.or(Some(*p));
+                        row.pair(c, p);
                         continue;
                     }
                     _ => {
-                        row.pair(c, &p);
+                        row.pair(c, p);
                         continue;
                     }
                 };
                 if slot.is_none() {
-                    *slot = Some(p);
+                    *slot = Some(*p);
                 } else {
-                    row.extra_pair(&p);
+                    row.extra_pair(p);
                 }
             }
-            Token::Word(w) => row.extra_named("_word", w),
+            Token::Word(w) => row.extra_named("_word", *w),
         }
     }
     let dtz = tk.dtz.filter(|p| !p.escaped).map(|p| &line[p.value.0..p.value.1]);

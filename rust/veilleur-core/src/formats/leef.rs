@@ -200,20 +200,21 @@ fn parse_line(row: &mut typed::Row, times: &mut Times) -> Result<(), Reason> {
     let keys = keys();
     let (mut dev_time, mut format): (Option<Pair>, Option<Span>) = (None, None);
     for tok in kv::scan(line, attrs, line.len(), Dialect::delimited(sep.unwrap_or(b'\t'))) {
-        match tok {
+        // by reference: see the same loop in `cef`
+        match &tok {
             Token::Pair(p) => {
                 let c = keys.get(&line[p.key.0..p.key.1]);
                 match c {
-                    Some(DEV_TIME) if dev_time.is_none() => dev_time = Some(p),
+                    Some(DEV_TIME) if dev_time.is_none() => dev_time = Some(*p),
                     Some(DEV_TIME_FORMAT) if format.is_none() => {
                         format = Some(p.value);
-                        row.pair(c, &p);
+                        row.pair(c, p);
                     }
-                    Some(DEV_TIME) => row.extra_pair(&p),
-                    _ => row.pair(c, &p),
+                    Some(DEV_TIME) => row.extra_pair(p),
+                    _ => row.pair(c, p),
                 }
             }
-            Token::Word(w) => row.extra_named("_word", w),
+            Token::Word(w) => row.extra_named("_word", *w),
         }
     }
     let mut ts = None;
