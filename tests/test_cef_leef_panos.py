@@ -245,3 +245,20 @@ def test_panos_quoted_fields_round_trip(tmp_path, url, ua):
     r = t.row(0, named=True)
     assert (r["url"], r["user_agent"]) == (url or None, ua or None)
     assert r["category"] == "c"
+
+
+def test_tagged_syslog_header_is_still_cef_and_leef(tmp_path):
+    # a syslog tag in front of the payload: `syslog` reads these lines too; the payload wins
+    p = write(tmp_path, "tagged.log", *[f"May  6 09:24:{i:02d} host cef-relay[7]: CEF:0|V|P|1|id|n|1|src=192.0.2.{i}" for i in range(10)])
+    assert read(p, tz="UTC", year=2024).summary["format"][0] == "cef"
+    p = write(tmp_path, "tagged_leef.log", *[f"May  6 09:24:{i:02d} host qradar: LEEF:1.0|V|P|1|e|src=192.0.2.{i}" for i in range(10)])
+    assert read(p, tz="UTC", year=2024).summary["format"][0] == "leef"
+
+
+def test_zone_assumed_only_when_a_local_time_was_read(tmp_path):
+    epoch = write(tmp_path, "epoch.log", "May  6 09:24:05 h CEF:0|V|P|1|id|n|1|rt=1714980245000")
+    local = write(tmp_path, "local.log", "CEF:0|V|P|1|id|n|1|rt=May 06 2024 09:24:07")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        s = {Path(r["path"]).name: r["tz_assumed"] for r in vl.read([epoch, local], year=2024).summary.iter_rows(named=True)}
+    assert s == {"epoch.log": False, "local.log": True}

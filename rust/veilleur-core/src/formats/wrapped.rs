@@ -166,7 +166,9 @@ pub fn java_time<'a>(pattern: &[u8], v: &'a [u8]) -> Option<DevTime<'a>> {
     let (mut i, mut p) = (0usize, 0usize);
     // a number of `n` digits (1-2 when the letter is single, `max` at most)
     let number = |p: usize, n: usize, max: usize| -> Option<(u32, usize)> {
-        let e = if n == 1 { run(v, p, |c| c.is_ascii_digit()).min(p + max) } else { p + n };
+        // at most `max` digits looked at: a pattern of many one-letter fields over a long run
+        // of digits stays linear
+        let e = if n == 1 { run(&v[..v.len().min(p + max)], p, |c| c.is_ascii_digit()) } else { p + n };
         let d = v.get(p..e)?;
         if d.is_empty() {
             return None;
@@ -532,6 +534,10 @@ mod tests {
         assert!(java_time(b"yyyy-MM-dd", b"2024-02-30").is_none());
         assert!(java_time(b"yyyy-MM-dd HH:mm:ss", b"2024-05-06 09:25:11 extra").is_none());
         assert!(java_time(b"'unterminated", b"x").is_none());
+        // hostile: many one-letter fields over a long run of digits
+        let pattern = "d".repeat(20_000);
+        let value = "1".repeat(40_000);
+        assert!(java_time(pattern.as_bytes(), value.as_bytes()).is_none());
     }
 
     #[test]
