@@ -216,16 +216,19 @@ def test_panos_types_kept_and_tail(tmp_path):
     assert b.rejects["line"].to_list() == [5]
 
 
-def test_panos_octet_free_rfc5424_and_cloud_time(tmp_path):
+def test_panos_rfc5424_octet_counted_and_cloud_time(tmp_path):
     line = _session("TRAFFIC", "end", "reset-both", []).replace(
         "2024/05/06 09:23:10,192.0.2.1", "2024-05-06T07:23:10.123456789Z,192.0.2.1"
     )
-    p = write(tmp_path, "pan.log", "<14>1 2024-05-06T09:23:11+02:00 PA-VM - - - - " + line)
+    msg = "<14>1 2024-05-06T09:23:11+02:00 PA-VM - - - - " + line
+    # the second line as written by a TCP receiver keeping RFC 6587 octet counts
+    p = write(tmp_path, "pan.log", msg, f"{len(msg)} {msg}")
     b = read(p, tz="Europe/Paris", year=2024)
     assert b.summary["format"][0] == "panos"
-    assert b["panos"]["ts"][0] == dt.datetime(2024, 5, 6, 7, 23, 10, 123456, tzinfo=UTC)
-    assert b.events["action"][0] == "reset"
-    assert b.events["host"][0] == "PA-VM"
+    assert b["panos"].height == 2
+    assert b["panos"]["ts"].to_list() == [dt.datetime(2024, 5, 6, 7, 23, 10, 123456, tzinfo=UTC)] * 2
+    assert b.events["action"].to_list() == ["reset"] * 2
+    assert b.events["host"].to_list() == ["PA-VM"] * 2
 
 
 _FIELD = st.text(

@@ -29,12 +29,21 @@ pub struct Framed {
 
 /// The payload of `line`, recognised by `is_payload` (which sees the text from a candidate
 /// start to the end of the line), at the start of the line, after a bare `<PRI>`, or after a
-/// syslog header ([`syslog_header::parse`]: BSD, RFC 3339 or RFC 5424, with or without a tag).
+/// syslog header ([`syslog_header::parse`]: BSD, RFC 3339 or RFC 5424, with or without a tag),
+/// itself optionally preceded by an RFC 6587 octet count (`535 <14>1 ...`).
 /// A header without a host whose first word is the payload (`<134>May  6 09:23:10 CEF:0|...`)
 /// is read as such. `what` names the payload in the reject reason.
 pub fn split(line: &[u8], is_payload: impl Fn(&[u8]) -> bool, what: &'static str) -> Result<Framed, Reason> {
     if is_payload(line) {
         return Ok(Framed { host: None, stamp: None, payload: 0 });
+    }
+    // RFC 6587 octet counting (`535 <14>1 ...`, syslog over TCP/TLS written as received)
+    let digits = line.iter().take(7).take_while(|c| c.is_ascii_digit()).count();
+    if digits > 0 && line.get(digits) == Some(&b' ') && line.get(digits + 1) == Some(&b'<') {
+        let mut f = split(&line[digits + 1..], is_payload, what)?;
+        f.host = f.host.map(|(s, e)| (s + digits + 1, e + digits + 1));
+        f.payload += digits + 1;
+        return Ok(f);
     }
     if line.first() == Some(&b'<') {
         if let Some(k) = line.iter().take(5).position(|&c| c == b'>') {
@@ -494,7 +503,11 @@ mod tests {
         assert!(matches!(f.stamp, Some(Stamp::Utc(_))));
         let l = b"May  6 09:24:05 host app[12]: CEF:0|a";
         assert_eq!(&l[split(l, cef, "CEF").unwrap().payload..][..4], b"CEF:");
+        let l = b"535 <14>1 2020-03-27T09:57:41+01:00 PA-VM - - - - CEF:0|a";
+        let f = split(l, cef, "CEF").unwrap();
+        assert_eq!((&l[f.payload..f.payload + 4], f.host.map(|(s, e)| &l[s..e])), (&b"CEF:"[..], Some(&b"PA-VM"[..])));
         assert!(split(b"May  6 09:24:05 host hello", cef, "CEF").is_err());
+        assert!(split(b"12 <13>hello", cef, "CEF").is_err());
         assert!(split(b"hello CEF:0|", cef, "CEF").is_err());
     }
 
