@@ -92,9 +92,22 @@ pub fn scan(line: &[u8], start: usize, end: usize, d: Dialect) -> Scanner<'_> {
     Scanner { line, pos: start.min(end), end, d, hint: (usize::MAX, 0) }
 }
 
-#[inline]
+/// The bytes a key is made of (a table: the lookahead of every separator in CEF values reads
+/// them).
+static KEY_CHARS: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-' | b'[' | b']' | b'(' | b')' | b'/' | b':');
+        b += 1;
+    }
+    t
+};
+
+#[inline(always)]
 fn is_key_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'[' | b']' | b'(' | b')' | b'/' | b':')
+    KEY_CHARS[b as usize]
 }
 
 impl<'a> Scanner<'a> {
