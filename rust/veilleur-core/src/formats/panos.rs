@@ -541,6 +541,17 @@ mod tests {
     }
 
     #[test]
+    fn header_without_host() {
+        let text = "<14>May  6 09:23:10 1,2024/05/06 09:23:10,013201000001,TRAFFIC,end,2560,2024/05/06 09:23:10,192.0.2.1,198.51.100.2";
+        let p = parse(text, None);
+        assert_eq!(p.rows(), 1, "{:?}", p.rejects);
+        assert_eq!(s(&p, "syslog_host", 0), None);
+        assert_eq!(s(&p, "serial", 0).as_deref(), Some("013201000001"));
+        assert_eq!(s(&p, "dst", 0).as_deref(), Some("198.51.100.2"));
+        assert!(matches(text.as_bytes()));
+    }
+
+    #[test]
     fn actions() {
         for (raw, want) in [("allow", "allow"), ("deny", "deny"), ("drop", "drop"), ("drop-icmp", "drop"), ("drop-all-packets", "drop"), ("reset-both", "reset"), ("reset-client", "reset"), ("alert", "allow"), ("block-url", "deny")] {
             assert_eq!(action(raw), Some(want), "{raw}");
