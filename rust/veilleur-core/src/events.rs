@@ -67,7 +67,7 @@ fn sub_view(a: &StringViewArray, i: usize, start: usize, end: usize) -> u128 {
 }
 
 /// The byte range of the host in an absolute URL (`scheme://[user@]host[:port]/...`).
-fn url_host(url: &str) -> Option<(usize, usize)> {
+pub fn url_host(url: &str) -> Option<(usize, usize)> {
     let k = url.find("://")?;
     if k == 0 || !url[..k].bytes().all(|c| c.is_ascii_alphabetic()) {
         return None;

@@ -34,6 +34,9 @@ const SEEDS: &[&str] = &[
     r"<166>Oct 10 2018 12:35:01: asa01 : %ASA-6-302013: Built inbound TCP connection 4294967301 for outside:203.0.113.5/40211 (203.0.113.5/40211) to dmz:10.1.1.10/443 (198.51.100.10/443)(LOCAL\jdoe)",
     "May  6 09:24:00 fw01 %ASA-4-106023: Deny icmp src outside:198.51.100.7 dst inside:10.1.1.10 (type 8, code 0) by access-group \"OUTSIDE_IN\" [0x5063b82f, 0x0]",
     "Oct 10 2018 14:02:11 EDT: %ASA-6-302014: Teardown TCP connection 1 for outside:2001:db8::5/443(LOCAL\\J S) to inside:10.0.0.5/50000 duration 1:02:03 bytes 38110 TCP Reset-I (jsmith)",
+    r"May  6 09:24:05 proxy01 CEF:0|ExampleVendor|Example\|Proxy|2.1|web-block|URL blocked|7|rt=May 06 2024 09:24:07 CEST dtz=Europe/Paris src=2001:db8::1 spt=51610 requestClientApplication=Mozilla/5.0 (X11) msg=rule\=x   ",
+    "<13>May  6 09:25:11 gw LEEF:2.0|V|P|1.4|web_allow|x5E|devTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSSZ^devTime=2017-10-18T11:26:03.060+0200^src=10.20.30.41^dstPort=443",
+    r#"May  6 09:23:41 PA-440 1,2024/05/06 09:23:41,013201000001,THREAT,url,2560,2024/05/06 09:23:41,10.20.30.41,198.51.100.166,,,allow-web,example\asmith,,ssl,vsys1,trust,untrust,e1,e2,default,,33420,1,51560,443,0,0,0x0,tcp,block-url,"a.example/x ""y""",(9999),malware,informational,client-to-server,1,0x0,,,0,,0,,,1,"UA, x""#,
 ];
 
 const W3C_HEADER: &[u8] = b"#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) cs-host sc-status sc-substatus sc-win32-status sc-bytes cs-bytes time-taken";

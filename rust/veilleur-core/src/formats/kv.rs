@@ -81,17 +81,33 @@ pub struct Scanner<'a> {
     pos: usize,
     end: usize,
     d: Dialect,
+    /// Run-to-next-key mode: the `(start, '=' position)` of the key the last value's lookahead
+    /// found, so that `next` does not read it again.
+    hint: (usize, usize),
 }
 
 /// Scan `line[start..end]`.
 pub fn scan(line: &[u8], start: usize, end: usize, d: Dialect) -> Scanner<'_> {
     let end = end.min(line.len());
-    Scanner { line, pos: start.min(end), end, d }
+    Scanner { line, pos: start.min(end), end, d, hint: (usize::MAX, 0) }
 }
 
-#[inline]
+/// The bytes a key is made of (a table: the lookahead of every separator in CEF values reads
+/// them).
+static KEY_CHARS: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-' | b'[' | b']' | b'(' | b')' | b'/' | b':');
+        b += 1;
+    }
+    t
+};
+
+#[inline(always)]
 fn is_key_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'[' | b']' | b'(' | b')' | b'/' | b':')
+    KEY_CHARS[b as usize]
 }
 
 impl<'a> Scanner<'a> {
@@ -106,11 +122,17 @@ impl<'a> Scanner<'a> {
 
     /// The end of an unquoted value starting at `p`, and whether it holds an escape.
     #[inline(always)]
-    fn unquoted_end(&self, p: usize) -> (usize, bool) {
+    fn unquoted_end(&mut self, p: usize) -> (usize, bool) {
         let (line, end, d) = (self.line, self.end, self.d);
         let mut q = p;
         let mut escaped = false;
         while q < end {
+            if d.runs_to_next_key {
+                q = next_special(line, q, end, d);
+                if q >= end {
+                    break;
+                }
+            }
             let b = line[q];
             if d.escapes && b == b'\\' && q + 1 < end {
                 escaped = true;
@@ -126,7 +148,11 @@ impl<'a> Scanner<'a> {
                 while r < end && d.is_sep(line[r]) {
                     r += 1;
                 }
-                if r == end || self.key_at(r).is_some() {
+                if r == end {
+                    break;
+                }
+                if let Some(k) = self.key_at(r) {
+                    self.hint = (r, k);
                     break;
                 }
                 q = r;
@@ -163,27 +189,57 @@ impl<'a> Scanner<'a> {
     }
 }
 
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// The lanes of `w` equal to `b` have their high bit set; lanes above the first match may be set
+/// too (borrows), so only the lowest set lane is exact.
+#[inline(always)]
+fn lanes_eq(w: u64, b: u8) -> u64 {
+    let x = w ^ (LO * u64::from(b));
+    x.wrapping_sub(LO) & !x & HI
+}
+
+#[inline(always)]
+fn word_at(line: &[u8], p: usize) -> u64 {
+    u64::from_le_bytes(line[p..p + 8].try_into().expect("8 bytes"))
+}
+
 /// The first `"` or backslash in `line[p..end]` (or `end`), eight bytes at a time: quoted values
 /// (uuids, messages, user agents) are the longest runs the scanner walks.
 #[inline(always)]
 fn next_quote_or_backslash(line: &[u8], mut p: usize, end: usize) -> usize {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    // a byte of `w` equal to `b` has the high bit of its lane set in the result; lanes above the
-    // first match may be set too (borrows), so only the lowest set lane is exact
-    let has = |w: u64, b: u8| {
-        let x = w ^ (LO * u64::from(b));
-        x.wrapping_sub(LO) & !x & HI
-    };
     while p + 8 <= end {
-        let w = u64::from_le_bytes(line[p..p + 8].try_into().expect("8 bytes"));
-        let m = has(w, b'"') | has(w, b'\\');
+        let w = word_at(line, p);
+        let m = lanes_eq(w, b'"') | lanes_eq(w, b'\\');
         if m != 0 {
             return p + (m.trailing_zeros() / 8) as usize;
         }
         p += 8;
     }
     while p < end && line[p] != b'"' && line[p] != b'\\' {
+        p += 1;
+    }
+    p
+}
+
+/// The first separator or backslash in `line[p..end]` (or `end`), eight bytes at a time
+/// (values of the run-to-next-key mode are long: user agents, messages).
+#[inline(always)]
+fn next_special(line: &[u8], mut p: usize, end: usize, d: Dialect) -> usize {
+    let space = d.sep == b' ';
+    while p + 8 <= end {
+        let w = word_at(line, p);
+        let mut m = lanes_eq(w, d.sep) | lanes_eq(w, b'\\');
+        if space {
+            m |= lanes_eq(w, b'\t') | lanes_eq(w, b'\r');
+        }
+        if m != 0 {
+            return p + (m.trailing_zeros() / 8) as usize;
+        }
+        p += 8;
+    }
+    while p < end && !d.is_sep(line[p]) && line[p] != b'\\' {
         p += 1;
     }
     p
@@ -206,8 +262,12 @@ impl Iterator for Scanner<'_> {
         let ks = self.pos;
         // the key: up to `=` (unescaped) or a separator
         let mut q = ks;
-        while q < end && line[q] != b'=' && !d.is_sep(line[q]) {
-            q += if d.escapes && line[q] == b'\\' && q + 1 < end { 2 } else { 1 };
+        if self.hint.0 == ks {
+            q = self.hint.1;
+        } else {
+            while q < end && line[q] != b'=' && !d.is_sep(line[q]) {
+                q += if d.escapes && line[q] == b'\\' && q + 1 < end { 2 } else { 1 };
+            }
         }
         let q = q.min(end);
         if q == end || line[q] != b'=' || q == ks {
@@ -337,6 +397,22 @@ mod tests {
     fn cef_extension() {
         let got = pairs(r"rt=May 06 2024 09:24:07 CEST src=203.0.113.77 msg=rule\=web-malware matched  cs1=a b\\c   ", Dialect::CEF);
         assert_eq!(got, vec![kv("rt", "May 06 2024 09:24:07 CEST"), kv("src", "203.0.113.77"), kv("msg", "rule=web-malware matched"), kv("cs1", r"a b\c")]);
+    }
+
+    #[test]
+    fn separator_search_word_at_a_time() {
+        for text in ["abcdefghijklmnop q", "a\\=b", "0123456789abcdef\tx", "é€日é€日é€日\ry", "short", "", "0123456789abcdefghij"] {
+            let b = text.as_bytes();
+            for d in [Dialect::CEF, Dialect::delimited(b'^')] {
+                for start in 0..=b.len() {
+                    let want = (start..b.len()).find(|&i| d.is_sep(b[i]) || b[i] == b'\\').unwrap_or(b.len());
+                    assert_eq!(next_special(b, start, b.len(), d), want, "{text} {start}");
+                }
+            }
+        }
+        // a key found by a value's lookahead reads the same as one found by `next`
+        let got = pairs("a=x y z   bb=1 c=two  words dd=\\=", Dialect::CEF);
+        assert_eq!(got, vec![kv("a", "x y z"), kv("bb", "1"), kv("c", "two  words"), kv("dd", "=")]);
     }
 
     #[test]

@@ -143,8 +143,8 @@ pub fn bsd_month(line: &[u8]) -> Option<u32> {
     (line.get(p + 3) == Some(&b' ')).then_some(m)
 }
 
-/// BSD `Mmm dd [yyyy ]HH:MM:SS[.frac]` at `p`.
-fn bsd_stamp(line: &[u8], p: usize) -> Option<(Stamp, usize)> {
+/// BSD `Mmm dd [yyyy ]HH:MM:SS[.frac]` at `p`: the stamp and the position after it.
+pub fn bsd_stamp(line: &[u8], p: usize) -> Option<(Stamp, usize)> {
     let month = month_from_abbr(line.get(p..p + 3)?)?;
     if line.get(p + 3) != Some(&b' ') {
         return None;
@@ -448,9 +448,20 @@ impl Clock {
     }
 
     pub fn utc(&mut self, stamp: Stamp) -> Result<Option<i64>, Reason> {
+        Ok(match self.wall(stamp)? {
+            Some((t, true)) => Some(self.local(t)),
+            Some((t, false)) => Some(t),
+            None => None,
+        })
+    }
+
+    /// The reading of a stamp before any zone is applied: `(micros, true)` for a local
+    /// wall-clock reading (the year of BSD stamps resolved as in [`Clock::utc`]), `(micros,
+    /// false)` for an instant. For formats whose records carry their own zone (CEF `dtz`).
+    pub fn wall(&mut self, stamp: Stamp) -> Result<Option<(i64, bool)>, Reason> {
         Ok(match stamp {
-            Stamp::Utc(t) => Some(t),
-            Stamp::Local(t) => Some(self.local(t)),
+            Stamp::Utc(t) => Some((t, false)),
+            Stamp::Local(t) => Some((t, true)),
             Stamp::Unknown => None,
             Stamp::NoYear { month, day, micros_of_day } => {
                 self.yearless_stamps += 1;
@@ -464,7 +475,7 @@ impl Clock {
                 if month == 2 && day == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0) {
                     return Err(format!("Feb 29 in {y}, not a leap year (check year=)").into());
                 }
-                Some(self.local(days_from_civil(y, month, day) * 86_400_000_000 + micros_of_day))
+                Some((days_from_civil(y, month, day) * 86_400_000_000 + micros_of_day, true))
             }
         })
     }
