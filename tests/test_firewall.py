@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+import polars as pl
+
 import veilleur as vl
 
 import _golden
@@ -80,9 +82,11 @@ def test_kernlog_mix_most_lines_decide(tmp_path):
     b = vl.read(most, tz="UTC", year=2024)
     s = b.summary.row(0, named=True)
     assert s["format"] == "netfilter"
-    # the other kernel messages are rejects, raw text kept
-    assert (s["rows"], s["rejected"]) == (20, 3)
-    assert all("usb 1-1" in r for r in b.rejects["raw"].to_list())
+    # the other kernel messages are rows too: their text in message, packet columns null
+    assert (s["rows"], s["rejected"]) == (23, 0)
+    nf = b["netfilter"]
+    other = nf.filter(pl.col("src").is_null())
+    assert other.height == 3 and all(m.startswith("usb 1-1") for m in other["message"].to_list())
     assert s["lines"] == s["rows"] + s["rejected"] + s["folded"]
 
 

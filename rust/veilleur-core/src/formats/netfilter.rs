@@ -32,14 +32,16 @@
 //! and `dmesg -T` stamps, are local time read in `ParseCtx::tz` (UTC when none). Stamps with an
 //! offset are exact.
 //!
-//! Rejected: a line without `IN=<if> OUT=` (not a netfilter packet line: a kern.log mixes
-//! them with every other kernel message). Detection asks more (`SRC=` and `DST=` too); a file
-//! goes to `netfilter` when most of its sampled lines are netfilter lines (the others are then
-//! rejected, raw text kept), else to `syslog`.
+//! Other kernel messages (a kern.log mixes packet lines with every other kernel message: disk,
+//! NIC, OOM...) are rows too: header, uptime and their text in `message`, the packet columns
+//! null. Rejected: a line with neither packet fields nor a syslog / dmesg header. Detection asks
+//! more (`SRC=` and `DST=` too); a file goes to `netfilter` when most of its sampled lines are
+//! netfilter lines, else to `syslog`.
 //!
 //! Events: `host` ← `syslog_host`; `src_*`/`dst_*` ← `SRC`/`SPT`, `DST`/`DPT` (outer packet);
 //! `proto` ← `PROTO` lower-cased ([`normal::proto`]); `message` ← `prefix`; `action` from the
-//! prefix only, see [`prefix_action`]. `LEN` is a packet length: `bytes_*` stay null.
+//! prefix only, see [`prefix_action`]; `message` ← `prefix`, or the text of a kernel message that is
+//! not a packet line. `LEN` is a packet length: `bytes_*` stay null.
 //!
 //! This module also holds the helpers the syslog-wrapped firewall formats share (pfSense, ASA).
 
@@ -48,7 +50,7 @@ use arrow_array::{Array, ArrayRef, RecordBatch, StringViewArray};
 use arrow_schema::{ArrowError, Field};
 
 use crate::chunk::Chunk;
-use crate::events::Mapping;
+use crate::events::{coalesce, Mapping};
 use crate::time::{days_from_civil, days_in_month, month_from_abbr};
 
 use super::kv::{self, Dialect, Token};
@@ -98,6 +100,7 @@ const COLS: &[typed::Col] = &[
     col("uid", Kind::U32),
     col("gid", Kind::U32),
     col("mark", Kind::Str),
+    col("message", Kind::Str),
 ];
 
 const TS: usize = 0;
@@ -116,6 +119,7 @@ const ICMP_ID: usize = 32;
 const ICMP_SEQ: usize = 33;
 const IP_OPT: usize = 34;
 const TCP_OPT: usize = 35;
+const MESSAGE: usize = 39;
 
 /// A key of at most 8 bytes as a number (its bytes, little-endian, zero-padded: keys hold no
 /// NUL, so the code is unique), for a `match` without string comparisons.
@@ -482,18 +486,22 @@ fn packet(row: &mut Row, line: &[u8], start: usize) {
     }
 }
 
-/// Read one line into a row (not committed). `Err` when it is not a netfilter packet line.
+/// Read one line into a row (not committed). A kernel message that is not a packet line (a
+/// kern.log mixes them) is a row with its text in `message`; `Err` when the line has neither a
+/// netfilter packet nor a syslog / dmesg header.
 fn parse_line(row: &mut Row, clock: &mut Clock, line: &[u8]) -> Result<(), Reason> {
     let (h, dmesg, mut p) = payload_start(line);
-    let Some(at) = find_in(line, p) else {
-        return Err("no netfilter IN=… OUT= fields (not an iptables / nftables log line)".into());
-    };
+    let packet_at = find_in(line, p);
+    if packet_at.is_none() && h.is_none() && dmesg.is_none() && bracket(line, p).is_none() {
+        return Err("neither netfilter IN=… OUT= fields nor a syslog / dmesg header".into());
+    }
     if let Some(h) = &h {
         header_columns(row, clock, h, TS, HOST)?;
     } else if let Some(t) = dmesg {
         let t = clock.local(t);
         row.set_ts(TS, t);
     }
+    let at = packet_at.unwrap_or(line.len());
     if let Some((inner, after)) = bracket(line, p).filter(|(_, a)| *a <= at) {
         if let Some(v) = seconds(&line[inner.0..inner.1]) {
             row.set_f64(UPTIME, v);
@@ -507,9 +515,15 @@ fn parse_line(row: &mut Row, clock: &mut Clock, line: &[u8]) -> Result<(), Reaso
             }
         }
     }
-    let prefix = trim(line, (p, at));
-    if prefix.1 > prefix.0 {
-        row.str(PREFIX, prefix);
+    let text = trim(line, (p, at));
+    if packet_at.is_none() {
+        if text.1 > text.0 {
+            row.str(MESSAGE, text);
+        }
+        return Ok(());
+    }
+    if text.1 > text.0 {
+        row.str(PREFIX, text);
     }
     packet(row, line, at);
     Ok(())
@@ -580,7 +594,7 @@ pub fn events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
         .take("dst_port", "dpt")
         .set("proto", proto_column(batch, "proto")?)
         .set("action", action)
-        .take("message", "prefix")
+        .set("message", coalesce(strings(batch, "prefix")?, strings(batch, "message")?))
         .build(FormatId::Netfilter)
 }
 
@@ -655,20 +669,27 @@ mod tests {
             "[Thu Mar 11 20:05:08 2021] [nftables] input reject IN=enp1s0 OUT= SRC=172.16.16.11 DST=172.16.16.30 LEN=74 TOS=0x00 PREC=0x00 TTL=64 ID=54957 DF PROTO=UDP SPT=58099 DPT=53 LEN=54\n",
             "May  6 09:22:41 gw kernel: [ 5123.0] usb 1-1: new high-speed USB device\n",
             "2021-11-04T18:33:46.114797+01:00 rpi kernel: [17748.074339][    C0] \"filter_IN_public_REJECT: \"IN=eth0 OUT= SRC=192.0.2.1 DST=192.0.2.2 LEN=1 TOS=0x00 PREC=0x00 TTL=1 ID=1 CE DF MF PROTO=TCP SPT=1 DPT=2 WINDOW=1 RES=0x00 ACK PSH URGP=0 junk\n",
+            "not a kernel line at all\n",
         ));
-        assert_eq!(p.rows(), 3);
+        assert_eq!(p.rows(), 4);
         assert_eq!(p.rejects.len(), 1);
-        assert_eq!(p.rejects[0].line, 2);
+        assert_eq!(p.rejects[0].line, 4);
+        // a kernel message that is not a packet line: header, uptime and text, packet columns null
+        assert_eq!(s(&p, "message", 2).as_deref(), Some("usb 1-1: new high-speed USB device"));
+        assert_eq!(s(&p, "syslog_host", 2).as_deref(), Some("gw"));
+        assert_eq!(p.columns[UPTIME].as_primitive::<Float64Type>().value(2), 5123.0);
+        assert_eq!(s(&p, "src", 2), None);
+        assert_eq!(s(&p, "prefix", 2), None);
         assert_eq!(s(&p, "src", 0).as_deref(), Some("2001:db8::1"));
         assert_eq!(s(&p, "prefix", 0).as_deref(), Some("[DNAT-br0]"));
         assert_eq!(s(&p, "syslog_host", 0).as_deref(), Some("UDM-Pro"));
         assert_eq!(s(&p, "prefix", 1).as_deref(), Some("[nftables] input reject"));
         let ts = p.columns[TS].as_primitive::<arrow_array::types::TimestampMicrosecondType>();
         assert_eq!(ts.value(1), 1_615_493_108_000_000);
-        assert_eq!(s(&p, "prefix", 2).as_deref(), Some("\"filter_IN_public_REJECT: \""));
-        assert_eq!(s(&p, "ip_flags", 2).as_deref(), Some("CE DF MF"));
-        assert_eq!(s(&p, "tcp_flags", 2).as_deref(), Some("ACK PSH"));
-        assert_eq!(extra(&p, 2), vec![("cpu".into(), Some("C0".into())), ("junk".into(), None)]);
+        assert_eq!(s(&p, "prefix", 3).as_deref(), Some("\"filter_IN_public_REJECT: \""));
+        assert_eq!(s(&p, "ip_flags", 3).as_deref(), Some("CE DF MF"));
+        assert_eq!(s(&p, "tcp_flags", 3).as_deref(), Some("ACK PSH"));
+        assert_eq!(extra(&p, 3), vec![("cpu".into(), Some("C0".into())), ("junk".into(), None)]);
     }
 
     #[test]
