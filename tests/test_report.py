@@ -126,3 +126,15 @@ def test_hostile_report_stays_text_in_chromium(tmp_path: Path, result: hunts.Hun
     assert "<title>clean</title>" in dom.stdout  # no script ran
     assert "<script" not in dom.stdout.lower() and "<img" not in dom.stdout.lower()
     assert "&lt;script&gt;document.title" in dom.stdout  # shown as text
+
+
+def test_report_phishing_section_on_the_generated_demo() -> None:
+    root = Path(__file__).resolve().parent.parent / "fixtures" / "demo"
+    truth = __import__("json").loads((root / "ground_truth.json").read_text(encoding="utf-8"))
+    res = hunts.run(vl.read(root / "logs", tz="Europe/Paris"), iocs=vl.IocSet.from_file(root / "iocs.csv"))
+    html = render_html(res, title="demo", inputs=[str(root)], iocs_path=str(root / "iocs.csv"), tz="Europe/Paris")
+    assert "Phishing: mail from indicator senders" in html
+    for r in truth["expected"]["phishing"]["recipients"]:
+        assert r["email"] in html and r["workstation"] in html
+    empty = render_html(hunts.run(vl.read(DEMO, tz="Europe/Paris")), title="demo", inputs=[str(DEMO)], iocs_path=None, tz="Europe/Paris")
+    assert "no indicators given (no phishing hunt)" in empty

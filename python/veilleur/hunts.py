@@ -39,6 +39,11 @@ Rules, so that an analyst can check them:
   intrusion is not a beacon), DNS and NTP ports left out.
 * **ioc_sweep** — :meth:`veilleur.IocSet.match` on the events and
   :func:`veilleur.first_last_seen` per indicator.
+* **phishing** — mail delivered to a mailbox (mailbox.log ``lmtp`` "Delivering message"
+  lines) whose sender address or sender domain is an indicator, with the recipient's
+  workstation: the internal address the account most often logs in from (``oip`` of its
+  webmail / IMAP / ActiveSync lines in mailbox.log). Recipients are in scope even when no
+  visit to the phishing site is seen.
 """
 
 from __future__ import annotations
@@ -294,6 +299,52 @@ def ioc_sweep(events: Any, iocs: IocSet) -> tuple[pl.DataFrame, pl.DataFrame]:
     return hits, first_last_seen(hits)
 
 
+_PHISHING_SCHEMA = {
+    "ts": pl.Datetime("us", "UTC"), "recipient": pl.String, "sender": pl.String, "ioc": pl.String, "ioc_kind": pl.String,
+    "workstation": pl.String, "logins": pl.UInt32, "file": pl.String, "line": pl.UInt64, "offset": pl.UInt64,
+}
+
+
+def _table(bundle: Any, name: str) -> pl.DataFrame | None:
+    if isinstance(bundle, pl.DataFrame):  # events only: no format tables
+        return None
+    try:
+        t = bundle[name]
+    except (KeyError, TypeError, ValueError):
+        return None
+    return t if isinstance(t, pl.DataFrame) else pl.DataFrame(t)
+
+
+def phishing(bundle: Any, iocs: IocSet | None, *, internal: Iterable[str] = INTERNAL_NETS) -> pl.DataFrame:
+    """Mail delivered from an indicator sender (address or domain) to a mailbox, one row per
+    delivery, with the recipient's ``workstation`` (the internal ``oip`` its mailbox.log lines
+    show most often, ``logins`` how many lines show it; null when none does) and the
+    delivery line's provenance."""
+    mb = _table(bundle, "zimbra_mailbox")
+    empty = pl.DataFrame(schema=_PHISHING_SCHEMA)
+    if mb is None or iocs is None or not len(iocs) or "message" not in mb.columns or "name" not in mb.columns:
+        return empty
+    deliveries = mb.filter(pl.col("message").str.starts_with("Delivering message")).select(
+        "ts", pl.col("name").alias("recipient"),
+        pl.col("message").str.extract(r"sender=([^\s,;]+)", 1).str.to_lowercase().alias("sender"), *PROVENANCE,
+    ).filter(pl.col("sender").is_not_null())
+    if deliveries.height == 0:
+        return empty
+    senders = deliveries.select("sender").unique().with_columns(pl.col("sender").str.extract(r"@(.+)$", 1).alias("sender_domain"))
+    hits = iocs.match(senders, {"sender": "email", "sender_domain": "domain"}, keep=["sender"])
+    if hits.height == 0:
+        return empty
+    first = hits.unique(subset=["sender"], keep="first", maintain_order=True).select("sender", "ioc", "ioc_kind")
+    got = deliveries.join(first, on="sender", how="inner")
+    logins = mb.filter(pl.col("name").is_in(got["recipient"].unique().implode()) & pl.col("oip").is_not_null())
+    logins = logins.filter(_internal_flags(logins["oip"], internal).fill_null(False)) if logins.height else logins
+    ws = logins.group_by("name", "oip").len().sort(["name", "len", "oip"], descending=[False, True, False]).unique(
+        subset=["name"], keep="first", maintain_order=True).select(pl.col("name").alias("recipient"), pl.col("oip").alias("workstation"),
+                                                                 pl.col("len").cast(pl.UInt32).alias("logins"))
+    out = got.join(ws, on="recipient", how="left")
+    return out.select(*(pl.col(c).cast(t) for c, t in _PHISHING_SCHEMA.items())).sort("ts", "recipient")
+
+
 def infer_mail_server(bundle: Any) -> str | None:
     """The Zimbra mailbox server's address, from the nginx proxy's upstream column
     (``10.10.1.5:8080``): the most frequent upstream host."""
@@ -322,10 +373,13 @@ class HuntResult:
     beacons: pl.DataFrame
     ioc_hits: pl.DataFrame
     ioc_seen: pl.DataFrame
+    phishing: pl.DataFrame
     scope: pl.DataFrame
     timeline: pl.DataFrame
     summary: pl.DataFrame = field(default_factory=pl.DataFrame)
     rejects: pl.DataFrame = field(default_factory=pl.DataFrame)
+    #: how many indicators the IOC sweep and the phishing hunt used (0: no IOC list given)
+    indicators: int = 0
 
     def frames(self) -> dict[str, pl.DataFrame]:
         """Every result frame by name (for export)."""
@@ -412,6 +466,8 @@ def run(bundle: Any, iocs: IocSet | None = None, *, mail_server: str | None = No
         dom = hits.filter(pl.col("ioc_kind").is_in(["domain", "url"]) & pl.col("src_ip").is_not_null())
         internal_src = dom.filter(_internal_flags(dom["src_ip"], INTERNAL_NETS).fill_null(False))
         scope += _scope_of(internal_src.filter(pl.col("src_ip") != (server or "")), "src_ip", "visited_ioc", "reached an indicator domain or URL")
+    phish = phishing(bundle, iocs)
+    scope += _scope_of(phish.rename({"workstation": "ws"}), "ws", "phish_recipient", "received mail from an indicator sender (workstation: the account's usual login address)")
     scope_df = _scope_rows(scope)
 
     parts = [
@@ -422,9 +478,13 @@ def run(bundle: Any, iocs: IocSet | None = None, *, mail_server: str | None = No
         _timeline_part(lat, "lateral", pl.format("→ {}:{} {}", pl.col("dst_ip"), pl.col("dst_port"), pl.col("action").fill_null("?"))),
         _timeline_part(egr, "egress", pl.format("first contact → {}:{}", pl.col("dst_ip"), pl.col("dst_port"))),
     ]
+    parts.append(_timeline_part(phish, "phishing", pl.format("mail from {} to {} ({})", pl.col("sender"), pl.col("recipient"),
+                                                             pl.col("workstation").fill_null("workstation unknown"))))
     if hits.height:
         parts.append(_timeline_part(hits, "ioc", pl.format("{} {} in {}", pl.col("ioc_kind"), pl.col("ioc"), pl.col("column"))))
     timeline = pl.concat(parts, how="vertical").sort("ts", "stage", "file", "line", nulls_last=True)
     summary = bundle.summary if hasattr(bundle, "summary") else pl.DataFrame()
     rejects = bundle.rejects if hasattr(bundle, "rejects") else pl.DataFrame()
-    return HuntResult(server, tries, shells, admins, lat, egr, beac, hits, seen, scope_df, timeline, summary, rejects)
+    return HuntResult(mail_server=server, exploitation=tries, webshells=shells, admin_logins=admins, lateral=lat, egress=egr,
+                      beacons=beac, ioc_hits=hits, ioc_seen=seen, phishing=phish, scope=scope_df, timeline=timeline,
+                      summary=summary, rejects=rejects, indicators=len(iocs) if iocs is not None else 0)

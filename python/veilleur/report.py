@@ -230,6 +230,10 @@ def text_summary(result: HuntResult, f: Findings | None = None, *, limit: int = 
         out += _lines_of(f.egress, ["dst_ip", "dst_port", "domain", "first_contact"], limit)
     out.append(f"scope: {f.scope.height} host(s)")
     out += _lines_of(f.scope, ["host", "role", "why"], limit * 2)
+    if result.phishing.height:
+        ws = result.phishing["workstation"].drop_nulls().n_unique()
+        out.append(f"phishing: {result.phishing.height} mail(s) from indicator senders, {ws} recipient workstation(s) known")
+        out += _lines_of(result.phishing, ["ts", "sender", "recipient", "workstation"], limit)
     if result.ioc_seen.height or result.ioc_hits.height:
         out.append(f"IOC hits: {f.ioc_hits:,} on {f.ioc_seen.height} indicator(s)")
         out += _lines_of(f.ioc_seen, ["ioc", "ioc_kind", "first_seen", "last_seen", "hits"], limit)
@@ -398,6 +402,12 @@ def _key_findings(result: HuntResult, f: Findings) -> str:
         Col("dst_ip", "target", "ip"), Col("dst_port", "port", "num"), Col("verdict", "verdict"),
         Col("first", "first (UTC)", "t"), Col("last", "last (UTC)", "t"), Col("rows", "rows", "num")], more_in="lateral.csv",
         empty="no connection to an administration port found (needs firewall logs and a known mail server)"))
+    parts.append("<h3>Phishing: mail from indicator senders</h3>")
+    parts.append(_table(result.phishing, [
+        Col("ts", "delivered (UTC)", "t"), Col("recipient", "recipient", "mono"), Col("sender", "sender", "mono"),
+        Col("workstation", "recipient's workstation", "ip"), Col("logins", "seen from it", "num"), Col("ioc", "indicator", "mono")],
+        more_in="phishing.csv",
+        empty="no mail from an indicator sender" if result.indicators else "no indicators given (no phishing hunt)"))
     parts.append("<h3>Indicator hits</h3>")
     if f.ioc_seen.height:
         parts.append(f"<p>{f.ioc_hits:,} hits on {f.ioc_seen.height:,} indicators.</p>")
@@ -405,7 +415,7 @@ def _key_findings(result: HuntResult, f: Findings) -> str:
         Col("ioc", "indicator", "mono"), Col("ioc_kind", "kind"), Col("first_seen", "first seen (UTC)", "t"),
         Col("last_seen", "last seen (UTC)", "t"), Col("hits", "hits", "num"), Col("hosts", "hosts", "num"),
         Col("columns", "in")], more_in="ioc_seen.csv",
-        empty="no indicator hit" if result.ioc_hits.width else "no indicators given (no IOC sweep)"))
+        empty="no indicator hit" if result.indicators else "no indicators given (no IOC sweep)"))
     return _section("findings", "Key findings", "\n".join(parts))
 
 
