@@ -126,12 +126,18 @@ def _variant(query: str | None) -> str:
     return "other" if q else "no query"
 
 
+_MBOXIMPORT_TAIL = "(?i)" + "".join(f"(?:{c}|%{ord(c):02x})" for c in "mboximport") + "$"
+
+
 def mboximport(events: Any) -> pl.DataFrame:
     """Requests to the mboximport servlet (CVE-2022-27925 / CVE-2022-37042), every source and
     method, with ``variant`` (the query's form) and ``outcome`` (see the module docs: a 401
     to a POST is ``uploaded``). Sorted by time."""
-    df = _events(events).filter(pl.col("url").is_not_null())
-    df = df.filter(pl.col("url").str.to_lowercase().str.contains("mboximport", literal=True) | pl.col("url").str.contains("%", literal=True))
+    ev = _events(events)
+    # cheap vectorised pre-filter: the raw path (before any query) ends with `mboximport`, each
+    # letter written as itself or percent-encoded (what decoding would turn into mboximport)
+    df = ev.lazy().filter(pl.col("url").str.split_exact("?", 1).struct.field("field_0").str.contains(_MBOXIMPORT_TAIL)).select(
+        *PROVENANCE, "ts", "source", "src_ip", "http_method", "url", "http_status", "user_agent").collect()
     df = _with_path(df).filter(pl.col("path").str.to_lowercase().str.ends_with(MBOXIMPORT))
     method = pl.col("http_method").str.to_uppercase()
     status = pl.col("http_status")
@@ -195,7 +201,8 @@ def webshells(events: Any, *, after: datetime | None = None, baseline: Iterable[
         up = tries.filter(pl.col("outcome").is_in(UPLOADED))
         after = up["ts"].min() if up.height else None
     base = frozenset(baseline) if baseline is not None else zimbra_jsp_baseline()
-    df = df.filter(pl.col("url").is_not_null() & pl.col("url").str.to_lowercase().str.contains(".jsp", literal=True))
+    df = df.lazy().filter(pl.col("url").str.to_lowercase().str.contains(".jsp", literal=True)).select(
+        *PROVENANCE, "ts", "source", "src_ip", "http_method", "url", "http_status", "user_agent").collect()
     df = _with_path(df).filter(
         pl.col("path").str.to_lowercase().str.ends_with(".jsp")
         & ~pl.col("path").is_in(list(base))
@@ -226,16 +233,22 @@ def _internal_flags(values: pl.Series, internal: Iterable[str]) -> pl.Series:
     return values.replace_strict(table, default=None, return_dtype=pl.Boolean)
 
 
-def _network_rows(events: Any) -> pl.DataFrame:
-    df = _events(events)
-    return df.filter(pl.col("src_ip").is_not_null() & pl.col("dst_ip").is_not_null())
+_NET_COLS = [*PROVENANCE, "ts", "source", "host", "src_ip", "dst_ip", "dst_port", "proto", "action", "url", "domain",
+             "bytes_in", "bytes_out", "message"]
+
+
+def _network_rows(events: Any, where: pl.Expr | None = None) -> pl.DataFrame:
+    """Rows with both addresses (and matching ``where``), only the columns the network hunts
+    use: filtering the whole events frame would copy every column of every row first."""
+    cond = pl.col("src_ip").is_not_null() & pl.col("dst_ip").is_not_null()
+    return _events(events).lazy().filter(cond if where is None else cond & where).select(_NET_COLS).collect()
 
 
 def lateral(events: Any, host: str, after: datetime, within: timedelta = timedelta(days=7), *,
             ports: Iterable[int] = LATERAL_PORTS, internal: Iterable[str] = INTERNAL_NETS) -> pl.DataFrame:
     """Rows from ``host`` to internal addresses on administration ports between ``after`` and
     ``after + within``, with the verdict (``action``) as logged by each device."""
-    df = _network_rows(events).filter(
+    df = _network_rows(events,
         (pl.col("src_ip") == host) & pl.col("ts").is_between(after, after + within) & pl.col("dst_port").is_in(list(ports))
         & (pl.col("dst_ip") != host)
     )
@@ -248,7 +261,7 @@ def egress(events: Any, host: str, after: datetime, within: timedelta = timedelt
     """Rows from ``host`` to external addresses between ``after`` and ``after + within`` whose
     destination the host had not contacted before ``after`` (first contacts), with
     ``first_contact`` per destination."""
-    df = _network_rows(events).filter(pl.col("src_ip") == host)
+    df = _network_rows(events, pl.col("src_ip") == host)
     ext = ~_internal_flags(df["dst_ip"], internal).fill_null(True)
     df = df.filter(ext)
     before = set(df.filter(pl.col("ts") < after)["dst_ip"].unique().to_list())
@@ -261,7 +274,8 @@ def egress(events: Any, host: str, after: datetime, within: timedelta = timedelt
 def admin_logins(events: Any, *, internal: Iterable[str] = INTERNAL_NETS) -> pl.DataFrame:
     """Admin console logins (``cmd=AdminAuth``, success and failure) from external
     addresses, with the account and the outcome (``action``: ``login_ok`` / ``login_fail``)."""
-    df = _events(events).filter(pl.col("message").str.contains("cmd=AdminAuth;", literal=True) & pl.col("src_ip").is_not_null())
+    df = _events(events).lazy().filter(pl.col("message").str.contains("cmd=AdminAuth;", literal=True) & pl.col("src_ip").is_not_null()).select(
+        *PROVENANCE, "ts", "source", "src_ip", "user", "action", "message").collect()
     df = df.filter(~_internal_flags(df["src_ip"], internal).fill_null(True))
     return df.select(*PROVENANCE, "ts", "source", "src_ip", "user", "action", "message").sort("ts", "source")
 
@@ -271,7 +285,7 @@ def beaconing(events: Any, *, sources: Iterable[str] | None = None, indicators: 
     """Steady periodic connections (see :func:`veilleur.beacons`) per (src_ip, dst_ip,
     dst_port), kept when ``src_ip`` is in ``sources`` or ``dst_ip`` in ``indicators`` (both
     ``None``/empty: all), and the port is not ignored (DNS and NTP by default)."""
-    df = _network_rows(events).filter(~pl.col("dst_port").is_in(list(ignore_ports)) | pl.col("dst_port").is_null())
+    where = ~pl.col("dst_port").is_in(list(ignore_ports)) | pl.col("dst_port").is_null()
     srcs = set(sources) if sources is not None else None
     inds = set(indicators)
     if srcs is not None or inds:
@@ -280,7 +294,8 @@ def beaconing(events: Any, *, sources: Iterable[str] | None = None, indicators: 
             cond = cond | pl.col("src_ip").is_in(list(srcs))
         if inds:
             cond = cond | pl.col("dst_ip").is_in(list(inds))
-        df = df.filter(cond)
+        where = where & cond
+    df = _network_rows(events, where)
     if df.height == 0:
         return pl.DataFrame(schema={"src_ip": pl.String, "dst_ip": pl.String, "dst_port": pl.UInt16, "count": pl.UInt64,
                                     "first": pl.Datetime("us", "UTC"), "last": pl.Datetime("us", "UTC"),

@@ -569,7 +569,9 @@ class IocSet:
         missing = [c for c, _, _ in specs if c not in names]
         if missing:
             raise ValueError(f"no column {missing[0]!r} in the table (columns: {', '.join(names)})")
-        raw = pl.DataFrame(self._compiled().match_table(arrow_source(df, "table"), specs))
+        # only the matched columns cross to the engine (exporting a wide frame costs more than matching)
+        matched_cols = list(dict.fromkeys(c for c, _, _ in specs))
+        raw = pl.DataFrame(self._compiled().match_table(arrow_source(df.select(matched_cols), "table"), specs))
         prov_types = {
             "file": pl.String, "line": pl.UInt64, "offset": pl.UInt64,
             "ts": pl.Datetime("us", "UTC"), "source": pl.String, "host": pl.String,
