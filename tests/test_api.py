@@ -277,3 +277,25 @@ def test_unrecognised_file(tmp_path: Path) -> None:
 def test_repr(mixed: Path) -> None:
     r = repr(read_checked(mixed))
     assert "files=3" in r and "rows=10" in r and "rejected=1" in r
+
+
+def test_release_tables_keeps_events_and_the_kept_tables(mixed: Path) -> None:
+    whole = vl.read(mixed)
+    b = vl.read(mixed)
+    fmts = b.formats
+    assert len(fmts) >= 2
+    keep, gone = fmts[0], fmts[1]
+    kept_before = b[keep]
+    ev = b.release_tables(keep=[keep])
+    assert ev.equals(whole.events) and b.events is ev
+    assert b[keep].equals(kept_before) and b.formats == fmts
+    with pytest.raises(KeyError, match="released"):
+        b[gone]
+    assert b.summary.equals(whole.summary) and b.rejects.equals(whole.rejects)
+    # a second call releases more, events unchanged
+    b.release_tables()
+    with pytest.raises(KeyError, match="released"):
+        b[keep]
+    assert b.events.equals(whole.events)
+    with pytest.raises(KeyError, match="unknown format"):
+        b.release_tables(keep=["nope"])

@@ -123,6 +123,25 @@ class Bundle:
             self._events = _polars(self._raw.events())
         return self._events
 
+    def release_tables(self, keep: Iterable[str] = ()) -> pl.DataFrame:
+        """Build :attr:`events` while dropping the typed tables of every format not in
+        ``keep``, batch by batch, and return the events. The events share the tables' text
+        buffers, so this frees the tables' other columns (about a third of a large bundle's
+        memory) without ever holding both. Afterwards ``bundle[fmt]`` for a released format
+        raises ``KeyError``; summary, rejects and events are unchanged. For whole-collection
+        hunts on large bundles (``veilleur hunt`` keeps only what :func:`veilleur.hunts.run`
+        reads: see ``hunts.TABLES``)."""
+        keep = list(keep)
+        unknown = [k for k in keep if k not in formats()]
+        if unknown:
+            raise KeyError(f"unknown format {unknown[0]!r}")
+        if self._events is None:
+            self._events = _polars(self._raw.events_releasing(keep))
+        else:
+            self._raw.events_releasing(keep)  # events exist: only the release matters
+        self._tables = {k: v for k, v in self._tables.items() if k in keep}
+        return self._events
+
     @property
     def summary(self) -> pl.DataFrame:
         """One row per file: path, format, compression, sha256 (of the bytes on disk), bytes,
@@ -236,6 +255,25 @@ class Report:
 
     def _attach(self, stream: _core.RawStream) -> None:
         self._stream = stream
+
+    def release_tables(self, keep: Iterable[str] = ()) -> pl.DataFrame:
+        """Build :attr:`events` while dropping the typed tables of every format not in
+        ``keep``, batch by batch, and return the events. The events share the tables' text
+        buffers, so this frees the tables' other columns (about a third of a large bundle's
+        memory) without ever holding both. Afterwards ``bundle[fmt]`` for a released format
+        raises ``KeyError``; summary, rejects and events are unchanged. For whole-collection
+        hunts on large bundles (``veilleur hunt`` keeps only what :func:`veilleur.hunts.run`
+        reads: see ``hunts.TABLES``)."""
+        keep = list(keep)
+        unknown = [k for k in keep if k not in formats()]
+        if unknown:
+            raise KeyError(f"unknown format {unknown[0]!r}")
+        if self._events is None:
+            self._events = _polars(self._raw.events_releasing(keep))
+        else:
+            self._raw.events_releasing(keep)  # events exist: only the release matters
+        self._tables = {k: v for k, v in self._tables.items() if k in keep}
+        return self._events
 
     @property
     def summary(self) -> pl.DataFrame:

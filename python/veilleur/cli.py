@@ -210,6 +210,7 @@ def _run_hunt(args: argparse.Namespace, progress: Progress) -> tuple[IocSet | No
     iocs = load_iocs(args.iocs)  # before reading: a bad IOC file fails fast
     bundle = _read_bundle(args, progress)
     with progress.phase("hunting"):
+        bundle.release_tables(keep=hunts.TABLES)  # memory: the hunts read events and these two tables
         result = hunts.run(bundle, iocs, mail_server=args.mail_server)
     return iocs, result
 

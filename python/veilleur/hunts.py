@@ -66,13 +66,20 @@ MBOXIMPORT = "/service/extension/backup/mboximport"
 LATERAL_PORTS = (22, 23, 135, 139, 445, 3389, 5985, 5986)
 COMMAND_PARAMS = ("cmd", "c", "exec", "command", "code", "run", "shell", "pass", "arg")
 PROVENANCE = ["file", "line", "offset"]
+#: the typed tables :func:`run` reads besides the events (nginx upstreams, mailbox accounts)
+TABLES = ("zimbra_nginx", "zimbra_mailbox")
 INTERNAL_NETS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7", "fe80::/10", "127.0.0.0/8", "::1/128")
 
 
 def _events(table: Any) -> pl.DataFrame:
     if hasattr(table, "events") and not isinstance(table, pl.DataFrame):
         table = table.events
-    df = table if isinstance(table, pl.DataFrame) else pl.DataFrame(table)
+    return table if isinstance(table, pl.DataFrame) else pl.DataFrame(table)
+
+
+def _plain(df: pl.DataFrame) -> pl.DataFrame:
+    """Categorical columns (``file``, ``source``) as strings, on a hunt's (small) result rather
+    than on every event: results are concatenated and joined across sources."""
     cats = [c for c, t in df.schema.items() if isinstance(t, (pl.Categorical, pl.Enum))]
     return df.with_columns(pl.col(cats).cast(pl.String)) if cats else df
 
@@ -138,7 +145,7 @@ def mboximport(events: Any) -> pl.DataFrame:
     # letter written as itself or percent-encoded (what decoding would turn into mboximport)
     df = ev.lazy().filter(pl.col("url").str.split_exact("?", 1).struct.field("field_0").str.contains(_MBOXIMPORT_TAIL)).select(
         *PROVENANCE, "ts", "source", "src_ip", "http_method", "url", "http_status", "user_agent").collect()
-    df = _with_path(df).filter(pl.col("path").str.to_lowercase().str.ends_with(MBOXIMPORT))
+    df = _with_path(_plain(df)).filter(pl.col("path").str.to_lowercase().str.ends_with(MBOXIMPORT))
     method = pl.col("http_method").str.to_uppercase()
     status = pl.col("http_status")
     outcome = (
@@ -203,7 +210,7 @@ def webshells(events: Any, *, after: datetime | None = None, baseline: Iterable[
     base = frozenset(baseline) if baseline is not None else zimbra_jsp_baseline()
     df = df.lazy().filter(pl.col("url").str.to_lowercase().str.contains(".jsp", literal=True)).select(
         *PROVENANCE, "ts", "source", "src_ip", "http_method", "url", "http_status", "user_agent").collect()
-    df = _with_path(df).filter(
+    df = _with_path(_plain(df)).filter(
         pl.col("path").str.to_lowercase().str.ends_with(".jsp")
         & ~pl.col("path").is_in(list(base))
         & (pl.col("http_status").is_null() | ~pl.col("http_status").is_in([400, 404]))
@@ -241,7 +248,7 @@ def _network_rows(events: Any, where: pl.Expr | None = None) -> pl.DataFrame:
     """Rows with both addresses (and matching ``where``), only the columns the network hunts
     use: filtering the whole events frame would copy every column of every row first."""
     cond = pl.col("src_ip").is_not_null() & pl.col("dst_ip").is_not_null()
-    return _events(events).lazy().filter(cond if where is None else cond & where).select(_NET_COLS).collect()
+    return _plain(_events(events).lazy().filter(cond if where is None else cond & where).select(_NET_COLS).collect())
 
 
 def lateral(events: Any, host: str, after: datetime, within: timedelta = timedelta(days=7), *,
@@ -276,6 +283,7 @@ def admin_logins(events: Any, *, internal: Iterable[str] = INTERNAL_NETS) -> pl.
     addresses, with the account and the outcome (``action``: ``login_ok`` / ``login_fail``)."""
     df = _events(events).lazy().filter(pl.col("message").str.contains("cmd=AdminAuth;", literal=True) & pl.col("src_ip").is_not_null()).select(
         *PROVENANCE, "ts", "source", "src_ip", "user", "action", "message").collect()
+    df = _plain(df)
     df = df.filter(~_internal_flags(df["src_ip"], internal).fill_null(True))
     return df.select(*PROVENANCE, "ts", "source", "src_ip", "user", "action", "message").sort("ts", "source")
 
@@ -357,7 +365,7 @@ def phishing(bundle: Any, iocs: IocSet | None, *, internal: Iterable[str] = INTE
         subset=["name"], keep="first", maintain_order=True).select(pl.col("name").alias("recipient"), pl.col("oip").alias("workstation"),
                                                                  pl.col("len").cast(pl.UInt32).alias("logins"))
     out = got.join(ws, on="recipient", how="left")
-    return out.select(*(pl.col(c).cast(t) for c, t in _PHISHING_SCHEMA.items())).sort("ts", "recipient")
+    return _plain(out).select(*(pl.col(c).cast(t) for c, t in _PHISHING_SCHEMA.items())).sort("ts", "recipient")
 
 
 def infer_mail_server(bundle: Any) -> str | None:

@@ -569,9 +569,18 @@ class IocSet:
         missing = [c for c, _, _ in specs if c not in names]
         if missing:
             raise ValueError(f"no column {missing[0]!r} in the table (columns: {', '.join(names)})")
-        # only the matched columns cross to the engine (exporting a wide frame costs more than matching)
-        matched_cols = list(dict.fromkeys(c for c, _, _ in specs))
-        raw = pl.DataFrame(self._compiled().match_table(arrow_source(df.select(matched_cols), "table"), specs))
+        # one column (and the column its `unless` names) crosses to the engine at a time: polars
+        # copies the views of what it exports, so a wide export would cost memory and time
+        matcher = self._compiled()
+        raws = []
+        for i, spec in enumerate(specs):
+            cols = list(dict.fromkeys([spec[0]] + ([spec[2]] if spec[2] else [])))
+            part = pl.DataFrame(matcher.match_table(arrow_source(df.select(cols), "table"), [spec]))
+            raws.append(part.with_columns(pl.lit(i, dtype=pl.UInt32).alias("_spec")))
+        if raws:
+            raw = pl.concat(raws, how="vertical").sort("row", "_spec", maintain_order=True).drop("_spec")
+        else:  # no column to match: the engine's empty result, for its schema
+            raw = pl.DataFrame(matcher.match_table(arrow_source(df.head(0), "table"), []))
         prov_types = {
             "file": pl.String, "line": pl.UInt64, "offset": pl.UInt64,
             "ts": pl.Datetime("us", "UTC"), "source": pl.String, "host": pl.String,

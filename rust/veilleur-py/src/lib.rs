@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use arrow_array::RecordBatch;
 use arrow_schema::{ArrowError, SchemaRef};
 use pyo3::prelude::*;
+use rayon::prelude::*;
 
 use veilleur_core::pipeline::{Plan, ReadOptions, Scan};
 use veilleur_core::{events, FormatId, Report};
@@ -57,8 +58,28 @@ fn options(
 /// Every batch read, in file order, with its format.
 #[pyclass(module = "veilleur._core", frozen)]
 struct RawBundle {
-    outputs: Vec<(FormatId, RecordBatch)>,
+    /// The typed batches, in read order; [`RawBundle::events_releasing`] empties it of the
+    /// formats it is not asked to keep.
+    outputs: Mutex<Vec<(FormatId, RecordBatch)>>,
+    /// Formats whose typed tables were released.
+    released: Mutex<Vec<FormatId>>,
     report: Report,
+}
+
+impl RawBundle {
+    fn batches(&self) -> std::sync::MutexGuard<'_, Vec<(FormatId, RecordBatch)>> {
+        self.outputs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Give the pages freed by dropped batches back to the kernel (glibc keeps them in its arenas,
+/// where polars' own allocator will not reuse them).
+fn trim_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks glibc's own free lists
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 #[pymethods]
@@ -76,14 +97,73 @@ impl RawBundle {
     fn table(&self, format: &str) -> PyResult<ArrowTable> {
         let f = FormatId::parse(format)
             .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err(format!("unknown format {format:?}")))?;
-        let batches = self.outputs.iter().filter(|(g, _)| *g == f).map(|(_, b)| b.clone()).collect();
+        if self.released.lock().unwrap_or_else(|e| e.into_inner()).contains(&f) {
+            return Err(pyo3::exceptions::PyKeyError::new_err(format!(
+                "the typed table of {format:?} was released (Bundle.release_tables) to save memory; its rows are in events"
+            )));
+        }
+        let batches = self.batches().iter().filter(|(g, _)| *g == f).map(|(_, b)| b.clone()).collect();
         Ok(ArrowTable::new(f.schema(), batches))
     }
 
     /// Every row in the normalised event schema.
     fn events(&self, py: Python<'_>) -> PyResult<ArrowTable> {
         let batches = py
-            .detach(|| self.outputs.iter().map(|(f, b)| events::to_events(*f, b)).collect::<Result<Vec<_>, _>>())
+            .detach(|| self.batches().iter().map(|(f, b)| events::to_events(*f, b)).collect::<Result<Vec<_>, _>>())
+            .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
+        Ok(ArrowTable::new(events::schema(), batches))
+    }
+
+    /// Every row in the normalised event schema, dropping each typed batch of a format not in
+    /// `keep` as soon as its events are built (the events share its text buffers; its other
+    /// columns are freed), so that peak memory stays near that of the typed tables alone.
+    fn events_releasing(&self, py: Python<'_>, keep: Vec<String>) -> PyResult<ArrowTable> {
+        let keep: Vec<FormatId> = keep
+            .iter()
+            .map(|k| FormatId::parse(k).ok_or_else(|| pyo3::exceptions::PyKeyError::new_err(format!("unknown format {k:?}"))))
+            .collect::<PyResult<_>>()?;
+        let batches = py
+            .detach(|| {
+                let mut outputs = self.batches();
+                let mut kept = Vec::new();
+                let mut out = Vec::with_capacity(outputs.len());
+                let mut released = Vec::new();
+                let mut rest = std::mem::take(&mut *outputs).into_iter();
+                let mut failed = None;
+                // a few batches per thread at a time, converted on rayon's pool: the batches
+                // were built there, so their freed memory is reused by the events that follow
+                let group = 4 * rayon::current_num_threads().max(1);
+                loop {
+                    let batch: Vec<(FormatId, RecordBatch)> = rest.by_ref().take(group).collect();
+                    if batch.is_empty() {
+                        break;
+                    }
+                    let converted: Vec<_> = batch.par_iter().map(|(f, b)| events::to_events(*f, b)).collect();
+                    if let Some(i) = converted.iter().position(Result::is_err) {
+                        // nothing of this group is released; what was before is recorded
+                        failed = converted.into_iter().nth(i).and_then(Result::err);
+                        kept.extend(batch);
+                        break;
+                    }
+                    out.extend(converted.into_iter().map(|e| e.expect("checked above")));
+                    for (f, b) in batch {
+                        if keep.contains(&f) {
+                            kept.push((f, b));
+                        } else if !released.contains(&f) {
+                            released.push(f);
+                        }
+                    }
+                }
+                kept.extend(rest);
+                *outputs = kept;
+                self.released.lock().unwrap_or_else(|e| e.into_inner()).extend(released);
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+                drop(outputs);
+                trim_heap();
+                Ok(out)
+            })
             .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
         Ok(ArrowTable::new(events::schema(), batches))
     }
@@ -171,7 +251,7 @@ impl RawStream {
                 outputs.push((out.format, out.batch));
             }
             let report = scan.report().lock().unwrap_or_else(|p| p.into_inner()).clone();
-            Ok(RawBundle { outputs, report })
+            Ok(RawBundle { outputs: Mutex::new(outputs), released: Mutex::new(Vec::new()), report })
         });
         result.map_err(|e| to_pyerr(py, e))
     }
