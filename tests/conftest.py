@@ -31,7 +31,7 @@ COMMON_COLUMNS = [
     "ts", "client", "client_ip", "ident", "user", "request", "method", "url", "path", "query", "protocol", "status", "bytes",
 ]
 FORMAT_COLUMNS = {
-    "common": PROVENANCE + COMMON_COLUMNS,
+    "common": PROVENANCE + COMMON_COLUMNS + ["extra"],
     "combined": PROVENANCE + COMMON_COLUMNS + ["referrer", "user_agent", "extra"],
     "zimbra_access": PROVENANCE + COMMON_COLUMNS + ["referrer", "user_agent", "latency_ms"],
     "zimbra_nginx": PROVENANCE + COMMON_COLUMNS + ["client_port", "referrer", "user_agent", "upstream", "server", "extra"],

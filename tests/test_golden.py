@@ -102,7 +102,7 @@ def test_golden_events(case: GoldenCase) -> None:
         assert got["ts"] == utc(row["ts"]), where
         assert got["source"] == case.format, where
         assert got["host"] is None, where
-        assert got["action"] is None, where
+        assert got["action"] == row.get("_action"), where
         assert got["src_ip"] == row["client_ip"], where
         assert got["src_port"] == row.get("client_port"), where
         assert got["user"] == row["user"], where

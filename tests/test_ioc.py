@@ -392,6 +392,7 @@ def test_match_access_log(access_events):
         (2, "domain", "update-zimbra.example"),
         (2, "url", "/zimbraAdmin/0MVzAe6pgwe5go1D.jsp"),
         (3, "url", "c2.evil.example"),
+        (3, "domain", "c2.evil.example"),  # the CONNECT target's host
         (4, "src_ip", "2001:db8::bad"),
         (4, "url", "198.51.100.0/22"),
         (6, "src_ip", "138.199.34.206"),

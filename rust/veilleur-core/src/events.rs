@@ -68,7 +68,7 @@ fn sub_view(a: &StringViewArray, i: usize, start: usize, end: usize) -> u128 {
 
 /// The byte range of the host in an absolute URL (`scheme://[user@]host[:port]/...`).
 pub fn url_host(url: &str) -> Option<(usize, usize)> {
-    let k = url.find("://")?;
+    let Some(k) = url.find("://") else { return authority_host(url) };
     if k == 0 || !url[..k].bytes().all(|c| c.is_ascii_alphabetic()) {
         return None;
     }
@@ -84,6 +84,23 @@ pub fn url_host(url: &str) -> Option<(usize, usize)> {
         host.rfind(':').unwrap_or(host.len())
     };
     (he > 0).then_some((start + hs, start + hs + he))
+}
+
+/// The host of a CONNECT target in authority form (`www.example.org:443`, `[2001:db8::9]:443`):
+/// a host, a colon and a port, nothing else.
+fn authority_host(url: &str) -> Option<(usize, usize)> {
+    let colon = url.rfind(':')?;
+    let port = &url[colon + 1..];
+    if port.is_empty() || port.len() > 5 || !port.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let host = &url[..colon];
+    let ok = if let Some(inner) = host.strip_prefix('[') {
+        inner.ends_with(']') && inner.len() > 1
+    } else {
+        !host.is_empty() && host.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'))
+    };
+    ok.then_some((0, colon))
 }
 
 /// `host[:port]` → host.
@@ -208,7 +225,7 @@ fn access_events(format: FormatId, batch: &RecordBatch) -> Result<RecordBatch, A
         let server = batch.column_by_name("server").map(|a| a.as_string_view());
         domain_column(url, server)
     };
-    Mapping::new(batch)
+    let m = Mapping::new(batch)
         .take("src_ip", "client_ip")
         .take("src_port", "client_port")
         .take("user", "user")
@@ -218,8 +235,19 @@ fn access_events(format: FormatId, batch: &RecordBatch) -> Result<RecordBatch, A
         .take("http_status", "status")
         .take("bytes_in", "bytes")
         .take("user_agent", "user_agent")
-        .set("message", message_column(batch)?)
-        .build(format)
+        .set("message", message_column(batch)?);
+    // Squid's common layout: `TCP_DENIED:HIER_NONE` in extra
+    let m = match (format, batch.column_by_name("extra")) {
+        (FormatId::Common, Some(extra)) => {
+            let extra = extra.as_string_view();
+            let action = (0..extra.len()).map(|i| {
+                extra.is_valid(i).then(|| extra.value(i)).and_then(|v| formats::squid::cache_action(v.split(':').next().unwrap_or("")))
+            });
+            m.set("action", Arc::new(StringViewArray::from_iter(action)))
+        }
+        _ => m,
+    };
+    m.build(format)
 }
 
 /// The first non-null of two string columns, row by row. Without a copy when both point into
@@ -389,6 +417,14 @@ mod tests {
         let (s, e) = url_host(u).unwrap();
         assert_eq!(&u[s..e], "[2001:db8::1]");
         assert_eq!(url_host("/service/soap"), None);
+        // CONNECT targets in authority form
+        for (u, h) in [("www.example.org:443", "www.example.org"), ("[2001:db8::9]:443", "[2001:db8::9]")] {
+            let (s, e) = url_host(u).unwrap();
+            assert_eq!(&u[s..e], h);
+        }
+        for u in ["/a:443", "www.example.org:", "host:44x", "a b:443", ":443", "[]:443", "x:123456"] {
+            assert_eq!(url_host(u), None, "{u}");
+        }
         let s = "mail.example.org:443";
         let (a, b) = server_host(s).unwrap();
         assert_eq!(&s[a..b], "mail.example.org");

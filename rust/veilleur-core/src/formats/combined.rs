@@ -18,6 +18,11 @@ pub const COLUMNS: &[Col] = &[
 /// Parse `line` into `r` (which the caller has reset).
 pub fn parse(line: &[u8], dates: &mut DateCache, r: &mut AccessLine) -> Result<(), Reason> {
     let pos = ncsa::parse_head(line, dates, r)?;
+    if let Some(t) = ncsa::rest(line, pos) {
+        if ncsa::is_squid_status_hierarchy(&line[t.0..t.1]) {
+            return Err("Squid's status:hierarchy right after the bytes: Squid's common layout, not combined".into());
+        }
+    }
     let (pos, full) = ncsa::parse_referrer_agent(line, pos, r)?;
     r.extra = ncsa::rest(line, pos);
     r.client_ip = ncsa::first_client_ip(line, r.client);

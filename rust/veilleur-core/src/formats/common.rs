@@ -1,4 +1,6 @@
-//! `common`: the NCSA Common Log Format, `host ident authuser [date] "request" status bytes`.
+//! `common`: the NCSA Common Log Format, `host ident authuser [date] "request" status bytes`,
+//! and Squid's `common` logformat, which adds its `%Ss:%Sh` (`TCP_MISS:HIER_DIRECT`) after the
+//! bytes: kept in `extra` (events: `action` `deny` for a `..._DENIED` code).
 
 use crate::time::DateCache;
 
@@ -6,13 +8,19 @@ use super::access_table::{Col, HEAD};
 use super::ncsa::{self, AccessLine};
 use super::Reason;
 
-pub const COLUMNS: &[Col] = HEAD;
+pub const COLUMNS: &[Col] = &[
+    HEAD[0], HEAD[1], HEAD[2], HEAD[3], HEAD[4], HEAD[5], HEAD[6], HEAD[7], HEAD[8], HEAD[9], HEAD[10], HEAD[11], HEAD[12],
+    Col::Extra,
+];
 
 /// Parse `line` into `r` (which the caller has reset).
 pub fn parse(line: &[u8], dates: &mut DateCache, r: &mut AccessLine) -> Result<(), Reason> {
     let pos = ncsa::parse_head(line, dates, r)?;
-    if ncsa::rest(line, pos).is_some() {
-        return Err("text after the bytes field (not the common format)".into());
+    if let Some(t) = ncsa::rest(line, pos) {
+        if !ncsa::is_squid_status_hierarchy(&line[t.0..t.1]) {
+            return Err("text after the bytes field (not the common format)".into());
+        }
+        r.extra = Some(t);
     }
     r.client_ip = ncsa::first_client_ip(line, r.client);
     r.complete = true;

@@ -265,6 +265,17 @@ pub fn next_field(line: &[u8], pos: usize) -> Result<Option<(Field, usize)>, Rea
     Err("unterminated quoted field".into())
 }
 
+/// Whether `b` is Squid's `%Ss:%Sh` (`TCP_MISS:HIER_DIRECT`, `TCP_DENIED:HIER_NONE`, or
+/// `TCP_HIT:NONE` in old versions): what Squid's own `common` and `combined` logformats write
+/// after the NCSA fields.
+pub fn is_squid_status_hierarchy(b: &[u8]) -> bool {
+    let word = |w: &[u8]| !w.is_empty() && w.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_');
+    match memchr::memchr(b':', b) {
+        Some(k) => word(&b[..k]) && word(&b[k + 1..]),
+        None => false,
+    }
+}
+
 /// The rest of the line after `pos` (leading spaces skipped), or `None` if nothing is left.
 pub fn rest(line: &[u8], pos: usize) -> Option<Span> {
     let mut i = pos;
