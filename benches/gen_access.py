@@ -25,6 +25,7 @@ Generated files are never committed: :func:`cached` keeps them under a temporary
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import ipaddress
 import itertools
@@ -36,8 +37,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import gen_common
+from gen_common import MB
+
 FORMATS = ("combined", "zimbra_access")
-MB = 1_000_000  # sizes and throughputs are in decimal megabytes
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _BLOCK_LINES = 50_000
@@ -319,21 +322,9 @@ def write_gzip(src: str | os.PathLike, dst: str | os.PathLike, level: int = 6) -
     os.replace(tmp, dst)
 
 
-def cache_dir() -> Path:
-    d = Path(os.environ.get("VEILLEUR_BENCH_DIR") or Path(tempfile.gettempdir()) / "veilleur-bench")
-    d.mkdir(parents=True, exist_ok=True)
-    return d
-
-
 def cached(mb: float, seed: int = 7, fmt: str = "combined", *, gz: bool = False) -> Path:
     """The generated file for (seed, mb, fmt), generating it (and its gzip) once."""
-    d = cache_dir()
-    mbs = f"{mb:g}".replace(".", "p")
-    plain = d / f"access-{fmt}-s{seed}-{mbs}mb.log"
-    if not plain.exists():
-        tmp = plain.with_name(plain.name + f".tmp{os.getpid()}")
-        generate(tmp, mb=mb, seed=seed, fmt=fmt)
-        os.replace(tmp, plain)
+    plain = gen_common.cached(f"access-{fmt}", mb, seed, functools.partial(generate, fmt=fmt))
     if not gz:
         return plain
     gzp = plain.with_name(plain.name + ".gz")

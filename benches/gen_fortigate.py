@@ -15,13 +15,13 @@ bench read the same values as veilleur.
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
-import tempfile
 from pathlib import Path
 
-MB = 1_000_000
+import gen_common
+from gen_common import ip_pool, private_v4, public_v4, write_blocks
+
 T0 = 1_714_946_400  # 2024-05-05T22:00:00Z = 2024-05-06 00:00:00 +0200
 
 DEVICES = [("FGT-HQ-01", "FG100FTK19000001"), ("FGT-HQ-02", "FG100FTK19000002"), ("FGT-BRANCH", "FG60FTK21000077")]
@@ -42,18 +42,6 @@ OSES = ["Windows", "Linux", "macOS", "Android"]
 ATTACKS = [(51006, "Apache.Log4j.Error.Log.Remote.Code.Execution"), (43795, "MS.Windows.SMB.Server.Remote.Code.Execution"), (15621, "Bash.Function.Definitions.Remote.Code.Execution")]
 
 
-def _ips(rng: random.Random, n: int, inside: bool) -> list[str]:
-    out = []
-    for i in range(n):
-        if i % 50 == 49:
-            out.append(f"2001:db8:{rng.randrange(1, 0xFFFF):x}::{rng.randrange(1, 0xFFFF):x}")
-        elif inside:
-            out.append(f"10.{rng.randrange(0, 40)}.{rng.randrange(0, 256)}.{rng.randrange(1, 255)}")
-        else:
-            out.append(f"{rng.randrange(1, 224)}.{rng.randrange(0, 256)}.{rng.randrange(0, 256)}.{rng.randrange(1, 255)}")
-    return out
-
-
 def _uuid(rng: random.Random) -> str:
     h = f"{rng.getrandbits(128):032x}"
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
@@ -67,8 +55,8 @@ class _Gen:
     def __init__(self, seed: int):
         self.rng = random.Random(seed)
         r = self.rng
-        self.inside = _ips(r, 2000, True)
-        self.outside = _ips(r, 4000, False)
+        self.inside = ip_pool(r, 2000, lambda g: private_v4(g, 40), v6_every=50, v6_at=49)
+        self.outside = ip_pool(r, 4000, public_v4, v6_every=50, v6_at=49)
         self.uuids = [_uuid(r) for _ in range(40)]
         self.macs = [_mac(r) for _ in range(500)]
         self.ns = T0 * 1_000_000_000
@@ -88,6 +76,9 @@ class _Gen:
             f'<{pri}>date={date} time={s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d} devname="{name}" devid="{serial}" '
             f'eventtime={self.ns} tz="+0200" logid="{logid}" type="{typ}" subtype="{sub}"{extra} level="{level}" vd="root"'
         )
+
+    def utm_head(self, logid: str, sub: str, level: str, eventtype: str) -> str:
+        return self.head(logid, "utm", sub, level, f' eventtype="{eventtype}"')
 
     def conn(self, v6: bool = False):
         r = self.rng
@@ -150,7 +141,7 @@ class _Gen:
         if x < 0.35:
             blocked = r.random() < 0.3
             return (
-                self.head("0316013056" if blocked else "0317013312", "utm", "webfilter", "warning" if blocked else "notice", f' eventtype="{"ftgd_blk" if blocked else "ftgd_allow"}"')
+                self.utm_head("0316013056" if blocked else "0317013312", "webfilter", "warning" if blocked else "notice", "ftgd_blk" if blocked else "ftgd_allow")
                 + f' policyid=12 sessionid={sid} user="{r.choice(USERS)}" srcip={src} srcport={sport} srcintf="port1" srcintfrole="lan"'
                 f' dstip={dst} dstport=443 dstintf="wan1" dstintfrole="wan" proto=6 service="HTTPS" hostname="{host}" profile="default"'
                 f' action="{"blocked" if blocked else "passthrough"}" reqtype="direct" url="{path}" sentbyte={r.randrange(100, 3000)}'
@@ -160,7 +151,7 @@ class _Gen:
         if x < 0.5:
             aid, attack = r.choice(ATTACKS)
             return (
-                self.head("0419016384", "utm", "ips", "alert", ' eventtype="signature"')
+                self.utm_head("0419016384", "ips", "alert", "signature")
                 + f' severity="critical" srcip={r.choice(self.outside)} srccountry="{r.choice(COUNTRIES)}" dstip={r.choice(self.inside)}'
                 f' srcintf="wan1" dstintf="port3" sessionid={sid} action="dropped" proto=6 service="HTTP" policyid=7'
                 f' attack="{attack}" srcport={sport} dstport=80 hostname="{host}" url="{path}" direction="outgoing" attackid={aid}'
@@ -170,7 +161,7 @@ class _Gen:
         if x < 0.75:
             q = r.choice(HOSTS)
             return (
-                self.head("1501054802", "utm", "dns", "notice", ' eventtype="dns-response"')
+                self.utm_head("1501054802", "dns", "notice", "dns-response")
                 + f' srcip={src} srcport={sport} srcintf="port1" srcintfrole="lan" dstip=192.0.2.53 dstport=53 dstintf="wan1"'
                 f' dstintfrole="wan" proto=17 policyid=3 sessionid={sid} profile="default" srcmac="{r.choice(self.macs)}"'
                 f' xid={r.randrange(65536)} qname="{q}" qtype="A" qtypeval=1 qclass="IN" ipaddr="{r.choice(self.outside)}"'
@@ -179,14 +170,14 @@ class _Gen:
         if x < 0.93:
             app = r.choice(APPS)
             return (
-                self.head("1059028704", "utm", "app-ctrl", "information", ' eventtype="signature"')
+                self.utm_head("1059028704", "app-ctrl", "information", "signature")
                 + f' appid={app[0]} srcip={src} dstip={dst} srcport={sport} dstport=443 srcintf="port1" srcintfrole="lan"'
                 f' dstintf="wan1" dstintfrole="wan" proto=6 service="HTTPS" direction="outgoing" policyid=1 sessionid={sid}'
                 f' applist="default" action="pass" appcat="{app[2]}" app="{app[1]}" hostname="{host}" incidentserialno={r.randrange(10**8, 10**9)}'
                 f' url="{path}" msg="{app[2]}: {app[1]}," apprisk="{app[3]}"'
             )
         return (
-            self.head("0211008192", "utm", "virus", "warning", ' eventtype="infected"')
+            self.utm_head("0211008192", "virus", "warning", "infected")
             + f' msg="File is infected." action="blocked" service="HTTP" sessionid={sid} srcip={dst} dstip={src} srcport=80'
             f' dstport={sport} srcintf="wan1" dstintf="port1" policyid=1 proto=6 direction="incoming" filename="invoice.exe"'
             f' quarskip="File-was-not-quarantined" virus="W32/Agent.ABC!tr" dtype="Virus" ref="http://www.fortinet.com/ve?vn=W32%2FAgent"'
@@ -236,44 +227,16 @@ class _Gen:
 def generate(path: str | os.PathLike, *, mb: float, seed: int = 7) -> int:
     """Write about `mb` decimal MB to `path`; returns the number of lines."""
     g = _Gen(seed)
-    target = int(mb * MB)
-    written = lines = 0
-    with open(path, "w", encoding="ascii", newline="\n") as f:
-        while written < target:
-            block = [g.line() for _ in range(1000)]
-            data = "\n".join(block) + "\n"
-            f.write(data)
-            written += len(data)
-            lines += len(block)
-    return lines
-
-
-def cache_dir() -> Path:
-    d = Path(os.environ.get("VEILLEUR_BENCH_DIR") or Path(tempfile.gettempdir()) / "veilleur-bench")
-    d.mkdir(parents=True, exist_ok=True)
-    return d
+    return write_blocks(path, mb, lambda: [g.line() for _ in range(1000)])
 
 
 def cached(mb: float, seed: int = 7) -> Path:
     """The generated file for (seed, mb), generated once."""
-    mbs = f"{mb:g}".replace(".", "p")
-    path = cache_dir() / f"fortigate-s{seed}-{mbs}mb.log"
-    if not path.exists():
-        tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-        generate(tmp, mb=mb, seed=seed)
-        os.replace(tmp, path)
-    return path
+    return gen_common.cached("fortigate", mb, seed, generate)
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--mb", type=float, default=200)
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("-o", "--output", required=True)
-    a = ap.parse_args(argv)
-    n = generate(a.output, mb=a.mb, seed=a.seed)
-    print(f"{a.output}: {n} lines")
-    return 0
+    return gen_common.main(__doc__, generate, argv)
 
 
 if __name__ == "__main__":

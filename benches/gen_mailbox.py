@@ -14,7 +14,7 @@ import random
 import sys
 from pathlib import Path
 
-from gen_access import MB, cache_dir
+from gen_common import MB, cache_dir
 
 _TRACE = [
     "com.zimbra.common.service.ServiceException: permission denied: not an admin account",

@@ -13,24 +13,16 @@ none), IPv4 TCP (SYN, ACK PSH, with MAC or without), UDP (its second ``LEN``), I
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
-import tempfile
 from pathlib import Path
 
-MB = 1_000_000
+import gen_common
+from gen_common import public_v4, v6, write_blocks
+
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 PREFIXES = ["[UFW BLOCK] ", "[UFW ALLOW] ", "IPT-DROP:", "DROP_IN: ", '"filter_IN_public_REJECT: "', "[WAN_LOCAL-default-D]", "nft-in-drop ", ""]
 FLAGS = ["SYN", "ACK", "ACK PSH", "ACK FIN", "RST", "ACK RST", "SYN ACK"]
-
-
-def _v4(rng: random.Random) -> str:
-    return f"{rng.randrange(1, 224)}.{rng.randrange(0, 256)}.{rng.randrange(0, 256)}.{rng.randrange(1, 255)}"
-
-
-def _v6(rng: random.Random) -> str:
-    return f"2001:db8:{rng.randrange(1, 0xFFFF):x}::{rng.randrange(1, 0xFFFF):x}"
 
 
 def _mac(rng: random.Random) -> str:
@@ -40,8 +32,8 @@ def _mac(rng: random.Random) -> str:
 class _Gen:
     def __init__(self, seed: int):
         self.rng = random.Random(seed)
-        self.srcs = [_v4(self.rng) for _ in range(2000)]
-        self.dsts = [_v4(self.rng) for _ in range(50)]
+        self.srcs = [public_v4(self.rng) for _ in range(2000)]
+        self.dsts = [public_v4(self.rng) for _ in range(50)]
         self.macs = [_mac(self.rng) for _ in range(20)]
         self.t = 6 * 86400 + 6 * 3600  # May 6, 06:00:00
         self.up = 5000.0
@@ -64,7 +56,7 @@ class _Gen:
         iface = f"IN=eth{r.randrange(2)} OUT= " if r.random() < 0.9 else f"IN= OUT=eth{r.randrange(2)} "
         mac = f"MAC={r.choice(self.macs)} " if r.random() < 0.7 else ""
         if x < 0.06:
-            src, dst = _v6(r), _v6(r)
+            src, dst = v6(r), v6(r)
             ip = f"SRC={src} DST={dst} LEN={r.randrange(60, 1500)} TC=0 HOPLIMIT={r.randrange(30, 256)} FLOWLBL={r.randrange(0, 1 << 20)} "
             if x < 0.03:
                 tail = f"PROTO=TCP SPT={r.randrange(1024, 65536)} DPT={r.choice([22, 80, 443])} WINDOW={r.randrange(1024, 65536)} RES=0x00 SYN URGP=0"
@@ -93,44 +85,16 @@ class _Gen:
 def generate(path: str | os.PathLike, *, mb: float, seed: int = 7) -> int:
     """Write about `mb` decimal MB to `path`; returns the number of lines."""
     g = _Gen(seed)
-    target = int(mb * MB)
-    written = lines = 0
-    with open(path, "w", encoding="ascii", newline="\n") as f:
-        while written < target:
-            block = [g.line() for _ in range(2000)]
-            data = "\n".join(block) + "\n"
-            f.write(data)
-            written += len(data)
-            lines += len(block)
-    return lines
-
-
-def cache_dir() -> Path:
-    d = Path(os.environ.get("VEILLEUR_BENCH_DIR") or Path(tempfile.gettempdir()) / "veilleur-bench")
-    d.mkdir(parents=True, exist_ok=True)
-    return d
+    return write_blocks(path, mb, lambda: [g.line() for _ in range(2000)])
 
 
 def cached(mb: float, seed: int = 7) -> Path:
     """The generated file for (seed, mb), generated once."""
-    mbs = f"{mb:g}".replace(".", "p")
-    path = cache_dir() / f"netfilter-kernlog-s{seed}-{mbs}mb.log"
-    if not path.exists():
-        tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-        generate(tmp, mb=mb, seed=seed)
-        os.replace(tmp, path)
-    return path
+    return gen_common.cached("netfilter-kernlog", mb, seed, generate)
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--mb", type=float, default=200)
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("-o", "--output", required=True)
-    a = ap.parse_args(argv)
-    n = generate(a.output, mb=a.mb, seed=a.seed)
-    print(f"{a.output}: {n} lines")
-    return 0
+    return gen_common.main(__doc__, generate, argv)
 
 
 if __name__ == "__main__":

@@ -14,13 +14,13 @@ users with some authenticated ones, direct and parent-proxy hierarchy codes, con
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
-import tempfile
 from pathlib import Path
 
-MB = 1_000_000
+import gen_common
+from gen_common import ip_pool, private_v4, write_blocks
+
 
 SITES = [
     "www.example.com", "cdn.example.net", "api.example.org", "login.example.com", "static.example-cdn.com",
@@ -34,20 +34,10 @@ TYPES = ["text/html", "application/javascript", "text/css", "image/png", "image/
 USERS = ["alice", "bob", "carol@EXAMPLE.COM", "dave", "svc-backup", "mallory"]
 
 
-def _ips(rng: random.Random, n: int) -> list[str]:
-    out = []
-    for i in range(n):
-        if i % 97 == 0:
-            out.append(f"2001:db8:{rng.randrange(1, 0xFFFF):x}::{rng.randrange(1, 0xFFFF):x}")
-        else:
-            out.append(f"10.{rng.randrange(0, 256)}.{rng.randrange(0, 256)}.{rng.randrange(1, 255)}")
-    return out
-
-
 class _Gen:
     def __init__(self, seed: int):
         self.rng = random.Random(seed)
-        self.clients = _ips(self.rng, 2000)
+        self.clients = ip_pool(self.rng, 2000, private_v4, v6_every=97)
         self.servers = [f"198.51.100.{i}" for i in range(1, 255)] + [f"203.0.113.{i}" for i in range(1, 255)]
         self.t = 1_714_979_730_000  # ms
 
@@ -104,44 +94,16 @@ class _Gen:
 def generate(path: str | os.PathLike, *, mb: float, seed: int = 7) -> int:
     """Write about `mb` decimal MB to `path`; returns the number of lines."""
     g = _Gen(seed)
-    target = int(mb * MB)
-    written = lines = 0
-    with open(path, "w", encoding="ascii", newline="\n") as f:
-        while written < target:
-            block = [g.line() for _ in range(1000)]
-            data = "\n".join(block) + "\n"
-            f.write(data)
-            written += len(data)
-            lines += len(block)
-    return lines
-
-
-def cache_dir() -> Path:
-    d = Path(os.environ.get("VEILLEUR_BENCH_DIR") or Path(tempfile.gettempdir()) / "veilleur-bench")
-    d.mkdir(parents=True, exist_ok=True)
-    return d
+    return write_blocks(path, mb, lambda: [g.line() for _ in range(1000)])
 
 
 def cached(mb: float, seed: int = 7) -> Path:
     """The generated file for (seed, mb), generated once."""
-    mbs = f"{mb:g}".replace(".", "p")
-    path = cache_dir() / f"squid-access-s{seed}-{mbs}mb.log"
-    if not path.exists():
-        tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-        generate(tmp, mb=mb, seed=seed)
-        os.replace(tmp, path)
-    return path
+    return gen_common.cached("squid-access", mb, seed, generate)
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--mb", type=float, default=200)
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("-o", "--output", required=True)
-    a = ap.parse_args(argv)
-    n = generate(a.output, mb=a.mb, seed=a.seed)
-    print(f"{a.output}: {n} lines")
-    return 0
+    return gen_common.main(__doc__, generate, argv)
 
 
 if __name__ == "__main__":

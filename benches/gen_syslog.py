@@ -13,27 +13,17 @@ clients, in canonical form.
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
-import tempfile
 from pathlib import Path
 
-MB = 1_000_000
+import gen_common
+from gen_common import ip_pool, public_v4, write_blocks
+
 
 DOMAINS = ["example.org", "example.com", "mail.example.net", "corp.example", "gmail.com", "outlook.com", "univ.example.edu"]
 NAMES = ["alice", "bob", "carol", "dave", "eve", "mallory", "trent", "peggy", "victor", "walter", "admin", "noreply", "support"]
 HOSTS = ["mail-wr1-f54.google.com", "unknown", "mx1.example.com", "smtp.example.net", "localhost", "a12-34.smtp-out.example.org"]
-
-
-def _ips(rng: random.Random, n: int) -> list[str]:
-    out = []
-    for i in range(n):
-        if i % 97 == 0:
-            out.append(f"2001:db8:{rng.randrange(1, 0xFFFF):x}::{rng.randrange(1, 0xFFFF):x}")
-        else:
-            out.append(f"{rng.randrange(1, 224)}.{rng.randrange(0, 256)}.{rng.randrange(0, 256)}.{rng.randrange(1, 255)}")
-    return out
 
 
 def _qid(rng: random.Random) -> str:
@@ -50,7 +40,7 @@ def _addr(rng: random.Random) -> str:
 class _Gen:
     def __init__(self, seed: int):
         self.rng = random.Random(seed)
-        self.ips = _ips(self.rng, 3000)
+        self.ips = ip_pool(self.rng, 3000, public_v4, v6_every=97)
         self.t = 9 * 86400 + 6 * 3600  # Sep 9, 06:00:00
         self.pid = 20000
         self.n = 0
@@ -111,46 +101,23 @@ class _Gen:
 def generate(path: str | os.PathLike, *, mb: float, seed: int = 7) -> int:
     """Write about `mb` decimal MB to `path`; returns the number of lines."""
     g = _Gen(seed)
-    target = int(mb * MB)
-    written = lines = 0
-    with open(path, "w", encoding="ascii", newline="\n") as f:
-        while written < target:
-            block = []
-            for _ in range(100):
-                block.extend(g.message())
-            data = "\n".join(block) + "\n"
-            f.write(data)
-            written += len(data)
-            lines += len(block)
-    return lines
 
+    def block() -> list[str]:
+        lines: list[str] = []
+        for _ in range(100):
+            lines.extend(g.message())
+        return lines
 
-def cache_dir() -> Path:
-    d = Path(os.environ.get("VEILLEUR_BENCH_DIR") or Path(tempfile.gettempdir()) / "veilleur-bench")
-    d.mkdir(parents=True, exist_ok=True)
-    return d
+    return write_blocks(path, mb, block)
 
 
 def cached(mb: float, seed: int = 7) -> Path:
     """The generated file for (seed, mb), generated once."""
-    mbs = f"{mb:g}".replace(".", "p")
-    path = cache_dir() / f"syslog-zimbra-s{seed}-{mbs}mb.log"
-    if not path.exists():
-        tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-        generate(tmp, mb=mb, seed=seed)
-        os.replace(tmp, path)
-    return path
+    return gen_common.cached("syslog-zimbra", mb, seed, generate)
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--mb", type=float, default=200)
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("-o", "--output", required=True)
-    a = ap.parse_args(argv)
-    n = generate(a.output, mb=a.mb, seed=a.seed)
-    print(f"{a.output}: {n} lines")
-    return 0
+    return gen_common.main(__doc__, generate, argv)
 
 
 if __name__ == "__main__":

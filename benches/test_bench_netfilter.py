@@ -21,23 +21,18 @@ from __future__ import annotations
 
 import itertools
 import os
-import platform
 import re
-import time
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
 import gen_netfilter
-from timing import timed
+import report
+from gen_common import BENCH_MB, SEED
+from timing import ROUNDS, WARMUP, timed
 import veilleur
 
-MB = gen_netfilter.MB
-BENCH_MB = float(os.environ.get("VEILLEUR_BENCH_MB", "200"))
-SEED = int(os.environ.get("VEILLEUR_BENCH_SEED", "7"))
-ROUNDS = int(os.environ.get("VEILLEUR_BENCH_ROUNDS", "3"))
-WARMUP = int(os.environ.get("VEILLEUR_BENCH_WARMUP", "1"))
 YEAR = 2024
 
 # (column, arrow type), in the order of the regex groups
@@ -167,44 +162,17 @@ def _canonical(t: pa.Table) -> pa.Table:
 
 @pytest.fixture(scope="module")
 def kernlog():
-    t0 = time.perf_counter()
-    p = gen_netfilter.cached(BENCH_MB, SEED)
-    print(f"\n[bench netfilter] input ready in {time.perf_counter() - t0:.1f}s: {p} ({p.stat().st_size / MB:.1f} MB)")
-    return p
+    return report.input_ready("netfilter", lambda: gen_netfilter.cached(BENCH_MB, SEED))
 
 
 @pytest.fixture(scope="module")
 def results(request, kernlog):
     res: dict[str, dict] = {}
     yield res
-    if not res:
-        return
-    size = kernlog.stat().st_size
-    v = res.get("veilleur", {}).get("mb_per_s")
-    out = [
-        "",
-        f"veilleur netfilter bench: file {kernlog} (firewall kern.log, seed {SEED}), size {size / MB:.1f} MB, "
-        f"lines {res.get('veilleur', {}).get('rows', '-')}, rounds {ROUNDS}, "
-        f"machine {platform.machine()} x{os.cpu_count()} cpus, Python {platform.python_version()}, load {os.getloadavg()[0]:.2f}",
-        "",
-        "| method   |    MB/s | ratio to veilleur | median s |",
-        "|----------|--------:|------------------:|---------:|",
-    ]
-    for m in METHODS:
-        if m not in res:
-            continue
-        r = res[m]
-        ratio = v / r["mb_per_s"] if v else None
-        rtext = "-" if ratio is None else (f"{ratio:.2f}x" if ratio < 10 else f"{ratio:.1f}x")
-        out.append(f"| {m:<8} | {r['mb_per_s']:7.1f} | {rtext:>17} | {r['median_s']:8.3f} |")
-    out.append("")
-    out.append("MB/s = input MB (10^6 bytes) / median wall time; ratio = veilleur MB/s / method MB/s.")
-    tr = request.config.pluginmanager.get_plugin("terminalreporter")
-    for line in out:
-        if tr is not None:
-            tr.write_line(line)
-        else:
-            print(line)
+    report.print_table(
+        request.config, res, METHODS, name="netfilter", path=kernlog, what="firewall kern.log",
+        seed=SEED, rounds=ROUNDS, load=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -215,16 +183,5 @@ def reference(kernlog):
 @pytest.mark.parametrize("method", list(METHODS))
 def test_parse_netfilter(benchmark, method, kernlog, reference, results):
     result, median = timed(benchmark, METHODS[method], kernlog, group="netfilter", rounds=ROUNDS, warmup=WARMUP)
-    mbps = kernlog.stat().st_size / MB / median
-    benchmark.extra_info.update({"mb_per_s": round(mbps, 2), "rows": result.num_rows})
-    results[method] = {"mb_per_s": mbps, "median_s": median, "rows": result.num_rows}
-    got = _canonical(result)
-    assert got.num_rows == reference.num_rows, method
-    bad = [c for c in COLUMNS if not got[c].equals(reference[c])]
-    if bad:
-        c = bad[0]
-        a, b = got[c].combine_chunks(), reference[c].combine_chunks()
-        diff = pc.indices_nonzero(pc.invert(pc.fill_null(pc.equal(a, b), False)))
-        i = diff[0].as_py() if len(diff) else None
-        pytest.fail(f"{method} disagrees with veilleur on {bad}; first difference in {c!r} at row {i}: "
-                    f"{a[i] if i is not None else ''!r} vs {b[i] if i is not None else ''!r}")
+    report.record(benchmark, results, method, kernlog, median, result.num_rows)
+    report.assert_same_table(method, _canonical(result), reference, COLUMNS)
