@@ -55,11 +55,11 @@ use crate::events::{coalesce, Mapping};
 use crate::ip;
 
 use super::ncsa::{parse_u64, Span};
-use super::netfilter::{derive, header_columns, proto_column, strings, trim};
-use super::normal;
+use super::netfilter::{derive, header_columns, proto_column, trim};
+use super::normal::{self, str_col};
 use super::syslog_header::{self, Clock, Framing};
-use super::typed::{self, col, Kind, Row, Table};
-use super::{drive_records, FormatId, ParseCtx, ParsedChunk, Reason};
+use super::typed::{self, col, Kind, Row};
+use super::{FormatId, ParseCtx, ParsedChunk, Reason};
 
 const COLS: &[typed::Col] = &[
     col("ts", Kind::Ts),
@@ -604,18 +604,8 @@ pub fn matches(line: &[u8]) -> bool {
 
 /// Parse a chunk.
 pub fn parse_chunk(chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk {
-    let mut clock = Clock::new(ctx);
-    let mut table = Table::for_chunk(COLS, true, &chunk.data);
     let mut buf = Vec::new();
-    let mut parsed = drive_records(chunk, None, |line, block, base, side, _| {
-        let mut row = table.row(line, block, base, side);
-        parse_line(&mut row, &mut clock, line, &mut buf)?;
-        row.commit();
-        Ok(())
-    });
-    parsed.columns = table.finish(&parsed.blocks);
-    clock.report(&mut parsed);
-    parsed
+    typed::parse_clocked_rows(chunk, ctx, COLS, true, |row, clock, line| parse_line(row, clock, line, &mut buf))
 }
 
 /// The ASA's action word → the events vocabulary.
@@ -628,7 +618,7 @@ pub fn action(raw: &str) -> Option<&'static str> {
 
 /// The table's rows as normalised events.
 pub fn events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
-    let host = coalesce(strings(batch, "device")?, strings(batch, "syslog_host")?);
+    let host = coalesce(str_col(batch, "device")?, str_col(batch, "syslog_host")?);
     Mapping::new(batch)
         .set("host", host)
         .take("src_ip", "src")
@@ -637,7 +627,7 @@ pub fn events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
         .take("dst_port", "dst_port")
         .set("proto", proto_column(batch, "proto")?)
         .take("user", "user")
-        .set("action", derive(strings(batch, "action")?, action))
+        .set("action", derive(str_col(batch, "action")?, action))
         .take("message", "message")
         .build(FormatId::CiscoAsa)
 }
@@ -645,24 +635,13 @@ pub fn events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::testing;
     use arrow_array::cast::AsArray;
     use arrow_array::types::{UInt16Type, UInt32Type, UInt64Type};
-    use arrow_array::Array;
 
-    fn parse(text: &str) -> ParsedChunk {
-        let ctx = ParseCtx { tz: None, year: Some(2024), header: None };
-        parse_chunk(Chunk { index: 0, offset: 0, data: text.as_bytes().to_vec(), long_line: None }, &ctx)
-    }
-
-    fn s(p: &ParsedChunk, name: &str, row: usize) -> Option<String> {
-        let a = p.columns[typed::index(COLS, name)].as_string_view();
-        (!a.is_null(row)).then(|| a.value(row).to_string())
-    }
-
-    fn u16c(p: &ParsedChunk, name: &str, row: usize) -> Option<u16> {
-        let a = p.columns[typed::index(COLS, name)].as_primitive::<UInt16Type>();
-        (!a.is_null(row)).then(|| a.value(row))
-    }
+    fn parse(text: &str) -> ParsedChunk { testing::parse(parse_chunk, text, None) }
+    fn s(p: &ParsedChunk, name: &str, row: usize) -> Option<String> { testing::s(COLS, p, name, row) }
+    fn u16c(p: &ParsedChunk, name: &str, row: usize) -> Option<u16> { testing::prim::<UInt16Type>(COLS, p, name, row) }
 
     #[test]
     fn built_outbound_is_swapped() {

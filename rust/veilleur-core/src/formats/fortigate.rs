@@ -54,7 +54,7 @@ use std::sync::OnceLock;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{UInt16Type, UInt8Type};
-use arrow_array::{Array, ArrayRef, RecordBatch, StringViewArray};
+use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, Field};
 
 use crate::chunk::Chunk;
@@ -63,9 +63,10 @@ use crate::time::{days_from_civil, days_in_month, parse_offset, IsoDateCache};
 
 use super::kv::{self, Dialect, Pair, Token};
 use super::ncsa::Span;
+use super::normal::{self, get, str_col};
 use super::syslog_header::{self, Clock, Stamp};
-use super::typed::{self, col, parse_i64, Col, KeyIndex, Kind, Row, Table};
-use super::{drive_records, normal, FormatId, ParseCtx, ParsedChunk};
+use super::typed::{self, col, parse_i64, Col, KeyIndex, Kind, Row};
+use super::{FormatId, ParseCtx, ParsedChunk};
 
 /// The typed columns, in table order (after provenance; `extra` follows).
 pub const COLS: &[Col] = &[
@@ -467,12 +468,9 @@ impl Times {
 /// Parse a chunk of FortiGate lines.
 pub fn parse_chunk(chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk {
     let keys = keys();
-    let mut clock = Clock::new(ctx);
     let mut dates = IsoDateCache::default();
-    let mut table = Table::for_chunk(COLS, true, &chunk.data);
-    let mut parsed = drive_records(chunk, None, |line, block, base, side, _| {
+    typed::parse_clocked_rows(chunk, ctx, COLS, true, |row, clock, line| {
         let f = frame(line).ok_or("no key=value body (not a FortiGate record)")?;
-        let mut row = table.row(line, block, base, side);
         if let Some(h) = f.host {
             row.str(SYSLOG_HOST, h);
         }
@@ -493,39 +491,23 @@ pub fn parse_chunk(chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk {
         };
         // one instance per dialect, so the scanner's separator tests are constants
         let n = if is_csv(line, f.body, f.end) {
-            fill_row(&mut row, line, &f, CSV, keys, &mut note)
+            fill_row(row, line, &f, CSV, keys, &mut note)
         } else {
-            fill_row(&mut row, line, &f, Dialect::SPACED, keys, &mut note)
+            fill_row(row, line, &f, Dialect::SPACED, keys, &mut note)
         };
         if n == 0 {
             return Err("no key=value pair (not a FortiGate record)".into());
         }
-        if let Some(ts) = t.utc(line, &mut dates, &mut clock, f.stamp) {
+        if let Some(ts) = t.utc(line, &mut dates, clock, f.stamp) {
             row.set_ts(TS, ts);
         }
-        row.commit();
         Ok(())
-    });
-    parsed.columns = table.finish(&parsed.blocks);
-    clock.report(&mut parsed);
-    parsed
+    })
 }
 
 // ------------------------------------------------------------------------------------------
 // Events
 // ------------------------------------------------------------------------------------------
-
-pub(super) fn str_col<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a StringViewArray, ArrowError> {
-    batch
-        .column_by_name(name)
-        .map(|a| a.as_string_view())
-        .ok_or_else(|| ArrowError::SchemaError(format!("no column {name}")))
-}
-
-#[inline]
-pub(super) fn get(a: &StringViewArray, i: usize) -> Option<&str> {
-    a.is_valid(i).then(|| a.value(i))
-}
 
 /// The FortiGate meaning of an action word (traffic `action`, UTM `action`), before the generic
 /// vocabulary.
@@ -616,34 +598,14 @@ pub fn events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
 mod tests {
     use super::*;
     use crate::columns::Block;
-    use arrow_array::types::{Int64Type, TimestampMicrosecondType, UInt32Type, UInt64Type};
-    use arrow_array::MapArray;
+    use crate::formats::testing;
+    use arrow_array::types::{Int64Type, UInt32Type, UInt64Type};
 
-    fn parse(text: &str, tz: Option<&str>) -> ParsedChunk {
-        let ctx = ParseCtx { tz: tz.and_then(crate::time::parse_zone), year: Some(2024), header: None };
-        parse_chunk(Chunk { index: 0, offset: 0, data: text.as_bytes().to_vec(), long_line: None }, &ctx)
-    }
-
-    fn c<'a>(p: &'a ParsedChunk, name: &str) -> &'a ArrayRef {
-        &p.columns[typed::index(COLS, name)]
-    }
-
-    fn sv(p: &ParsedChunk, name: &str, row: usize) -> Option<String> {
-        let a = c(p, name).as_string_view();
-        a.is_valid(row).then(|| a.value(row).to_string())
-    }
-
-    fn ts(p: &ParsedChunk, row: usize) -> Option<i64> {
-        let a = c(p, "ts").as_primitive::<TimestampMicrosecondType>();
-        a.is_valid(row).then(|| a.value(row))
-    }
-
-    fn extra(p: &ParsedChunk, row: usize) -> Vec<(String, Option<String>)> {
-        let m = p.columns.last().unwrap().as_any().downcast_ref::<MapArray>().unwrap();
-        let e = m.value(row);
-        let (k, v) = (e.column(0).as_string_view(), e.column(1).as_string_view());
-        (0..k.len()).map(|i| (k.value(i).to_string(), v.is_valid(i).then(|| v.value(i).to_string()))).collect()
-    }
+    fn parse(text: &str, tz: Option<&str>) -> ParsedChunk { testing::parse(parse_chunk, text, tz) }
+    fn c<'a>(p: &'a ParsedChunk, name: &str) -> &'a ArrayRef { testing::column(COLS, p, name) }
+    fn sv(p: &ParsedChunk, name: &str, row: usize) -> Option<String> { testing::s(COLS, p, name, row) }
+    fn ts(p: &ParsedChunk, row: usize) -> Option<i64> { testing::ts(COLS, p, "ts", row) }
+    fn extra(p: &ParsedChunk, row: usize) -> Vec<(String, Option<String>)> { testing::extra(COLS, p, row) }
 
     /// 2024-05-06T07:15:30Z
     const T0: i64 = 1_714_979_730_000_000;

@@ -43,9 +43,9 @@ use crate::events::{coalesce, Mapping};
 
 use super::kv::{self, Dialect, Pair, Token};
 use super::ncsa::Span;
-use super::typed::{self, col, Col, KeyIndex, Kind, Table};
+use super::typed::{self, col, Col, KeyIndex, Kind};
 use super::wrapped::{self, Times};
-use super::{drive_records, normal, FormatId, ParseCtx, ParsedChunk, Reason};
+use super::{normal, FormatId, ParseCtx, ParsedChunk, Reason};
 
 const COLS: &[Col] = &[
     col("ts", Kind::Ts),
@@ -230,28 +230,13 @@ fn parse_line(row: &mut typed::Row, times: &mut Times) -> Result<(), Reason> {
             None => row.extra_pair(&p),
         }
     }
-    if ts.is_none() {
-        if let Some(st) = f.stamp {
-            ts = times.clock.utc(st)?;
-        }
-    }
-    if let Some(us) = ts {
-        row.set_ts(TS, us);
-    }
-    Ok(())
+    times.set_ts_or_header(row, TS, ts, f.stamp)
 }
 
 /// Parse a chunk.
 pub fn parse_chunk(chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk {
     let mut times = Times::new(ctx);
-    let mut table = Table::for_chunk(COLS, true, &chunk.data);
-    let mut parsed = drive_records(chunk, None, |line, block, base, side, _| {
-        let mut row = table.row(line, block, base, side);
-        parse_line(&mut row, &mut times)?;
-        row.commit();
-        Ok(())
-    });
-    parsed.columns = table.finish(&parsed.blocks);
+    let mut parsed = typed::parse_rows(chunk, COLS, true, |row, _| parse_line(row, &mut times));
     times.report(&mut parsed);
     parsed
 }
@@ -263,7 +248,7 @@ pub fn parse_chunk(chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk {
 /// generic vocabulary, else null (LEEF has no predefined action key); message = the event id
 /// (LEEF's event name; its meaning is the vendor's).
 pub fn events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
-    let s = |n: &str| batch.column_by_name(n).map(|a| a.as_string_view()).ok_or_else(|| ArrowError::SchemaError(format!("no column {n}")));
+    let s = |n: &str| normal::str_col(batch, n);
     let user = coalesce(s("usr_name")?, s("ident_usr_name")?);
     let user = coalesce(user.as_string_view(), s("account_name")?);
     let domain = wrapped::domain_column(Some(s("domain")?), s("url")?);
@@ -292,34 +277,13 @@ pub fn events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow_array::types::{TimestampMicrosecondType, UInt16Type, UInt64Type};
-    use arrow_array::{Array, MapArray};
+    use crate::formats::testing::{self, utc};
+    use arrow_array::types::{UInt16Type, UInt64Type};
 
-    fn parse(text: &str, tz: Option<&str>) -> ParsedChunk {
-        let ctx = ParseCtx { tz: tz.and_then(crate::time::parse_zone), year: Some(2024), header: None };
-        parse_chunk(Chunk { index: 0, offset: 0, data: text.as_bytes().to_vec(), long_line: None }, &ctx)
-    }
-
-    fn s(p: &ParsedChunk, name: &str, i: usize) -> Option<String> {
-        let a = p.columns[typed::index(COLS, name)].as_string_view();
-        a.is_valid(i).then(|| a.value(i).to_string())
-    }
-
-    fn ts(p: &ParsedChunk, name: &str, i: usize) -> Option<i64> {
-        let a = p.columns[typed::index(COLS, name)].as_primitive::<TimestampMicrosecondType>();
-        a.is_valid(i).then(|| a.value(i))
-    }
-
-    fn extra(p: &ParsedChunk, i: usize) -> Vec<(String, Option<String>)> {
-        let m = p.columns[COLS.len()].as_any().downcast_ref::<MapArray>().unwrap();
-        let e = m.value(i);
-        let (k, v) = (e.column(0).as_string_view(), e.column(1).as_string_view());
-        (0..k.len()).map(|j| (k.value(j).to_string(), v.is_valid(j).then(|| v.value(j).to_string()))).collect()
-    }
-
-    fn utc(y: i64, m: u32, d: u32, h: i64, mi: i64, sec: i64) -> i64 {
-        (crate::time::days_from_civil(y, m, d) * 86_400 + h * 3600 + mi * 60 + sec) * 1_000_000
-    }
+    fn parse(text: &str, tz: Option<&str>) -> ParsedChunk { testing::parse(parse_chunk, text, tz) }
+    fn s(p: &ParsedChunk, name: &str, i: usize) -> Option<String> { testing::s(COLS, p, name, i) }
+    fn ts(p: &ParsedChunk, name: &str, i: usize) -> Option<i64> { testing::ts(COLS, p, name, i) }
+    fn extra(p: &ParsedChunk, i: usize) -> Vec<(String, Option<String>)> { testing::extra(COLS, p, i) }
 
     #[test]
     fn reference_lines() {

@@ -32,6 +32,8 @@ pub mod squid;
 pub mod stormshield;
 pub mod syslog;
 pub mod syslog_header;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod typed;
 pub mod w3c;
 pub mod wrapped;

@@ -45,7 +45,6 @@
 //!
 //! This module also holds the helpers the syslog-wrapped firewall formats share (pfSense, ASA).
 
-use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, RecordBatch, StringViewArray};
 use arrow_schema::{ArrowError, Field};
 
@@ -55,10 +54,10 @@ use crate::time::{days_from_civil, days_in_month, month_from_abbr};
 
 use super::kv::{self, Dialect, Token};
 use super::ncsa::Span;
-use super::normal;
+use super::normal::{self, str_col};
 use super::syslog_header::{self, Clock, Header};
-use super::typed::{self, col, parse_f64, Kind, Row, Table};
-use super::{drive_records, FormatId, ParseCtx, ParsedChunk, Reason};
+use super::typed::{self, col, parse_f64, Kind, Row};
+use super::{FormatId, ParseCtx, ParsedChunk, Reason};
 
 const COLS: &[typed::Col] = &[
     col("ts", Kind::Ts),
@@ -231,14 +230,6 @@ pub(super) fn header_columns(row: &mut Row, clock: &mut Clock, h: &Header, ts: u
     Ok(())
 }
 
-/// A string column of a batch.
-pub(super) fn strings<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a StringViewArray, ArrowError> {
-    batch
-        .column_by_name(name)
-        .map(|a| a.as_string_view())
-        .ok_or_else(|| ArrowError::SchemaError(format!("no column {name}")))
-}
-
 /// A string column computed from another one, row by row (null stays null).
 pub(super) fn derive<S: AsRef<str>>(a: &StringViewArray, f: impl Fn(&str) -> Option<S>) -> ArrayRef {
     normal::strings(a.len(), |i| if a.is_null(i) { None } else { f(a.value(i)) })
@@ -246,7 +237,7 @@ pub(super) fn derive<S: AsRef<str>>(a: &StringViewArray, f: impl Fn(&str) -> Opt
 
 /// The events `proto` column: a protocol column lower-cased through [`normal::proto`].
 pub(super) fn proto_column(batch: &RecordBatch, name: &str) -> Result<ArrayRef, ArrowError> {
-    Ok(derive(strings(batch, name)?, normal::proto))
+    Ok(derive(str_col(batch, name)?, normal::proto))
 }
 
 /// A span without its leading and trailing spaces and TABs.
@@ -539,17 +530,7 @@ pub fn matches(line: &[u8]) -> bool {
 
 /// Parse a chunk.
 pub fn parse_chunk(chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk {
-    let mut clock = Clock::new(ctx);
-    let mut table = Table::for_chunk(COLS, true, &chunk.data);
-    let mut parsed = drive_records(chunk, None, |line, block, base, side, _| {
-        let mut row = table.row(line, block, base, side);
-        parse_line(&mut row, &mut clock, line)?;
-        row.commit();
-        Ok(())
-    });
-    parsed.columns = table.finish(&parsed.blocks);
-    clock.report(&mut parsed);
-    parsed
+    typed::parse_clocked_rows(chunk, ctx, COLS, true, parse_line)
 }
 
 /// The normalised action a log prefix names, by its words (split at every byte that is not an
@@ -585,7 +566,7 @@ pub fn prefix_action(prefix: &str) -> Option<&'static str> {
 
 /// The table's rows as normalised events.
 pub fn events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
-    let action = derive(strings(batch, "prefix")?, prefix_action);
+    let action = derive(str_col(batch, "prefix")?, prefix_action);
     Mapping::new(batch)
         .take("host", "syslog_host")
         .take("src_ip", "src")
@@ -594,33 +575,20 @@ pub fn events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
         .take("dst_port", "dpt")
         .set("proto", proto_column(batch, "proto")?)
         .set("action", action)
-        .set("message", coalesce(strings(batch, "prefix")?, strings(batch, "message")?))
+        .set("message", coalesce(str_col(batch, "prefix")?, str_col(batch, "message")?))
         .build(FormatId::Netfilter)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::testing;
+    use arrow_array::cast::AsArray;
     use arrow_array::types::{Float64Type, UInt16Type, UInt32Type, UInt8Type};
-    use arrow_array::MapArray;
 
-    fn parse(text: &str) -> ParsedChunk {
-        let ctx = ParseCtx { tz: None, year: Some(2024), header: None };
-        let data = text.as_bytes().to_vec();
-        parse_chunk(Chunk { index: 0, offset: 0, data, long_line: None }, &ctx)
-    }
-
-    fn s(p: &ParsedChunk, name: &str, row: usize) -> Option<String> {
-        let a = p.columns[typed::index(COLS, name)].as_string_view();
-        (!a.is_null(row)).then(|| a.value(row).to_string())
-    }
-
-    fn extra(p: &ParsedChunk, row: usize) -> Vec<(String, Option<String>)> {
-        let m = p.columns[COLS.len()].as_any().downcast_ref::<MapArray>().unwrap();
-        let e = m.value(row);
-        let (k, v) = (e.column(0).as_string_view(), e.column(1).as_string_view());
-        (0..k.len()).map(|i| (k.value(i).to_string(), (!v.is_null(i)).then(|| v.value(i).to_string()))).collect()
-    }
+    fn parse(text: &str) -> ParsedChunk { testing::parse(parse_chunk, text, None) }
+    fn s(p: &ParsedChunk, name: &str, row: usize) -> Option<String> { testing::s(COLS, p, name, row) }
+    fn extra(p: &ParsedChunk, row: usize) -> Vec<(String, Option<String>)> { testing::extra(COLS, p, row) }
 
     #[test]
     fn tcp_syslog_glued_prefix() {

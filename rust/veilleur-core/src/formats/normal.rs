@@ -1,5 +1,5 @@
-//! Normalisation shared by the network formats' event mappings: transport protocol names and
-//! the action vocabulary of the events table.
+//! Normalisation shared by the network formats' event mappings: transport protocol names, the
+//! action vocabulary of the events table, and the reading and building of string columns.
 //!
 //! Actions: `allow` (the traffic went through), `deny` (refused by policy, whether or not the
 //! peer was told), `drop` (discarded without an answer), `reset` (the device refused or cut
@@ -9,7 +9,9 @@
 use std::sync::Arc;
 
 use arrow_array::builder::StringViewBuilder;
-use arrow_array::ArrayRef;
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, ArrayRef, RecordBatch, StringViewArray};
+use arrow_schema::ArrowError;
 
 /// The lower-case name of an IANA protocol number (the common ones).
 pub fn proto_name(n: u8) -> Option<&'static str> {
@@ -67,6 +69,20 @@ pub fn action(raw: &str) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// The string column `name` of a batch.
+pub fn str_col<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a StringViewArray, ArrowError> {
+    batch
+        .column_by_name(name)
+        .map(|a| a.as_string_view())
+        .ok_or_else(|| ArrowError::SchemaError(format!("no column {name}")))
+}
+
+/// Row `i` of a string column (`None`: null).
+#[inline]
+pub fn get(a: &StringViewArray, i: usize) -> Option<&str> {
+    a.is_valid(i).then(|| a.value(i))
 }
 
 /// A string column of `n` rows computed row by row (`None`: null).

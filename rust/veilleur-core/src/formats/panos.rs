@@ -56,9 +56,9 @@ use crate::time::{hms, IsoDateCache};
 use super::csv_fields::{self, CsvField};
 use super::ncsa::Span;
 use super::syslog_header::{self, Stamp};
-use super::typed::{self, col, Col, Kind, Table};
+use super::typed::{self, col, Col, Kind};
 use super::wrapped::{self, Times};
-use super::{drive_records, normal, FormatId, ParseCtx, ParsedChunk, Reason};
+use super::{normal, FormatId, ParseCtx, ParsedChunk, Reason};
 
 const COLS: &[Col] = &[
     col("ts", Kind::Ts),
@@ -354,14 +354,7 @@ fn parse_line(row: &mut typed::Row, st: &mut State) -> Result<(), Reason> {
 /// Parse a chunk.
 pub fn parse_chunk(chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk {
     let mut st = State { times: Times::new(ctx), dates: IsoDateCache::default(), fields: Vec::with_capacity(128), buf: Vec::new() };
-    let mut table = Table::for_chunk(COLS, true, &chunk.data);
-    let mut parsed = drive_records(chunk, None, |line, block, base, side, _| {
-        let mut row = table.row(line, block, base, side);
-        parse_line(&mut row, &mut st)?;
-        row.commit();
-        Ok(())
-    });
-    parsed.columns = table.finish(&parsed.blocks);
+    let mut parsed = typed::parse_rows(chunk, COLS, true, |row, _| parse_line(row, &mut st));
     st.times.report(&mut parsed);
     parsed
 }
@@ -409,7 +402,7 @@ fn message_column(batch: &RecordBatch) -> Result<ArrayRef, ArrowError> {
 /// name there); user agent and HTTP method (THREAT);
 /// bytes_out = Bytes Sent, bytes_in = Bytes Received (TRAFFIC); message ([`message_column`]).
 pub fn events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
-    let s = |n: &str| batch.column_by_name(n).map(|a| a.as_string_view()).ok_or_else(|| ArrowError::SchemaError(format!("no column {n}")));
+    let s = |n: &str| normal::str_col(batch, n);
     let host = coalesce(s("device_name")?, s("syslog_host")?);
     let host = coalesce(host.as_string_view(), s("serial")?);
     // URL/Filename is a URL in `url` records only (a file name in `file`, `virus`...)
@@ -439,37 +432,16 @@ pub fn events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow_array::types::{TimestampMicrosecondType, UInt16Type, UInt64Type};
-    use arrow_array::MapArray;
+    use crate::formats::testing::{self, utc};
+    use arrow_array::types::{UInt16Type, UInt64Type};
 
     const TRAFFIC_END: &str = r"May  6 09:23:10 PA-440 1,2024/05/06 09:23:10,013201000001,TRAFFIC,end,2560,2024/05/06 09:23:10,10.20.30.41,198.51.100.140,203.0.113.201,198.51.100.140,allow-web,example\asmith,,ssl,vsys1,trust,untrust,ethernet1/2,ethernet1/1,default,2024/05/06 09:23:10,33415,1,51544,443,40211,443,0x400053,tcp,allow,20772,2240,18532,39,2024/05/06 09:22:39,31,computer-and-internet-info,0,7290011,0x0,10.0.0.0-10.255.255.255,United States,0,18,21,tcp-fin,0,0,0,0,,PA-440,from-policy";
     const THREAT_URL: &str = r#"May  6 09:23:41 PA-440 1,2024/05/06 09:23:41,013201000001,THREAT,url,2560,2024/05/06 09:23:41,10.20.30.41,198.51.100.166,203.0.113.201,198.51.100.166,allow-web,example\asmith,,ssl,vsys1,trust,untrust,ethernet1/2,ethernet1/1,default,2024/05/06 09:23:41,33420,1,51560,443,40215,443,0x403000,tcp,block-url,"blocked.example.net/download.exe",(9999),malware,informational,client-to-server,7290020,0x0,10.0.0.0-10.255.255.255,United States,0,,0,,,1,"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)",,,,,,,0,0,0,0,0,,PA-440,,,,get,new1,"x,y""z""""#;
 
-    fn parse(text: &str, tz: Option<&str>) -> ParsedChunk {
-        let ctx = ParseCtx { tz: tz.and_then(crate::time::parse_zone), year: Some(2024), header: None };
-        parse_chunk(Chunk { index: 0, offset: 0, data: text.as_bytes().to_vec(), long_line: None }, &ctx)
-    }
-
-    fn s(p: &ParsedChunk, name: &str, i: usize) -> Option<String> {
-        let a = p.columns[typed::index(COLS, name)].as_string_view();
-        a.is_valid(i).then(|| a.value(i).to_string())
-    }
-
-    fn ts(p: &ParsedChunk, name: &str, i: usize) -> Option<i64> {
-        let a = p.columns[typed::index(COLS, name)].as_primitive::<TimestampMicrosecondType>();
-        a.is_valid(i).then(|| a.value(i))
-    }
-
-    fn extra(p: &ParsedChunk, i: usize) -> Vec<(String, Option<String>)> {
-        let m = p.columns[COLS.len()].as_any().downcast_ref::<MapArray>().unwrap();
-        let e = m.value(i);
-        let (k, v) = (e.column(0).as_string_view(), e.column(1).as_string_view());
-        (0..k.len()).map(|j| (k.value(j).to_string(), v.is_valid(j).then(|| v.value(j).to_string()))).collect()
-    }
-
-    fn utc(y: i64, m: u32, d: u32, h: i64, mi: i64, sec: i64) -> i64 {
-        (crate::time::days_from_civil(y, m, d) * 86_400 + h * 3600 + mi * 60 + sec) * 1_000_000
-    }
+    fn parse(text: &str, tz: Option<&str>) -> ParsedChunk { testing::parse(parse_chunk, text, tz) }
+    fn s(p: &ParsedChunk, name: &str, i: usize) -> Option<String> { testing::s(COLS, p, name, i) }
+    fn ts(p: &ParsedChunk, name: &str, i: usize) -> Option<i64> { testing::ts(COLS, p, name, i) }
+    fn extra(p: &ParsedChunk, i: usize) -> Vec<(String, Option<String>)> { testing::extra(COLS, p, i) }
 
     #[test]
     fn traffic_and_threat() {

@@ -55,11 +55,11 @@ use crate::chunk::Chunk;
 use crate::events::Mapping;
 
 use super::ncsa::Span;
-use super::netfilter::{derive, header_columns, proto_column, strings};
-use super::normal;
+use super::netfilter::{derive, header_columns, proto_column};
+use super::normal::{self, str_col};
 use super::syslog_header::{self, Clock};
-use super::typed::{self, col, Kind, Row, Table};
-use super::{drive_records, FormatId, ParseCtx, ParsedChunk, Reason};
+use super::typed::{self, col, Kind, Row};
+use super::{FormatId, ParseCtx, ParsedChunk, Reason};
 
 const COLS: &[typed::Col] = &[
     col("ts", Kind::Ts),
@@ -299,17 +299,7 @@ pub fn matches(line: &[u8]) -> bool {
 
 /// Parse a chunk.
 pub fn parse_chunk(chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk {
-    let mut clock = Clock::new(ctx);
-    let mut table = Table::for_chunk(COLS, true, &chunk.data);
-    let mut parsed = drive_records(chunk, None, |line, block, base, side, _| {
-        let mut row = table.row(line, block, base, side);
-        parse_line(&mut row, &mut clock, line)?;
-        row.commit();
-        Ok(())
-    });
-    parsed.columns = table.finish(&parsed.blocks);
-    clock.report(&mut parsed);
-    parsed
+    typed::parse_clocked_rows(chunk, ctx, COLS, true, parse_line)
 }
 
 /// filterlog's action → the events vocabulary (see the module doc).
@@ -323,8 +313,8 @@ pub fn action(raw: &str) -> Option<&'static str> {
 
 /// The table's rows as normalised events.
 pub fn events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
-    let act = derive(strings(batch, "action")?, action);
-    let (iface, reason) = (strings(batch, "interface")?, strings(batch, "reason")?);
+    let act = derive(str_col(batch, "action")?, action);
+    let (iface, reason) = (str_col(batch, "interface")?, str_col(batch, "reason")?);
     let message = normal::strings(batch.num_rows(), |i| {
         let parts: Vec<&str> = [iface, reason].iter().filter(|a| a.is_valid(i)).map(|a| a.value(i)).collect();
         (!parts.is_empty()).then(|| parts.join(" "))
@@ -344,25 +334,15 @@ pub fn events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::testing;
     use arrow_array::cast::AsArray;
     use arrow_array::types::UInt16Type;
-    use arrow_array::MapArray;
 
-    fn parse(text: &str) -> ParsedChunk {
-        let ctx = ParseCtx { tz: None, year: Some(2024), header: None };
-        parse_chunk(Chunk { index: 0, offset: 0, data: text.as_bytes().to_vec(), long_line: None }, &ctx)
-    }
-
-    fn s(p: &ParsedChunk, name: &str, row: usize) -> Option<String> {
-        let a = p.columns[typed::index(COLS, name)].as_string_view();
-        (!a.is_null(row)).then(|| a.value(row).to_string())
-    }
-
+    fn parse(text: &str) -> ParsedChunk { testing::parse(parse_chunk, text, None) }
+    fn s(p: &ParsedChunk, name: &str, row: usize) -> Option<String> { testing::s(COLS, p, name, row) }
+    /// `extra` with null values read as empty text.
     fn extra(p: &ParsedChunk, row: usize) -> Vec<(String, String)> {
-        let m = p.columns[COLS.len()].as_any().downcast_ref::<MapArray>().unwrap();
-        let e = m.value(row);
-        let (k, v) = (e.column(0).as_string_view(), e.column(1).as_string_view());
-        (0..k.len()).map(|i| (k.value(i).to_string(), v.value(i).to_string())).collect()
+        testing::extra(COLS, p, row).into_iter().map(|(k, v)| (k, v.unwrap_or_default())).collect()
     }
 
     #[test]

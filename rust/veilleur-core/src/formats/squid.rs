@@ -904,8 +904,7 @@ mod tests {
         let text = "1714979730.412    153 10.20.30.41 TCP_MISS/200 5120 GET http://www.example.com/ - HIER_DIRECT/198.51.100.10 text/html\n\
                     1714979731.5      2 2001:DB8::1 NONE/400 0 NONE error:invalid-request - HIER_NONE/- -\n\
                     junk\n";
-        let c = Chunk { index: 0, offset: 0, data: text.as_bytes().to_vec(), long_line: None };
-        let p = parse_chunk(c, &ParseCtx::default());
+        let p = parse_chunk(crate::formats::testing::chunk(text), &ParseCtx::default());
         assert_eq!((p.rows(), p.rejects.len()), (2, 1));
         assert_eq!(p.columns.len(), fields().len());
         let ts = p.columns[TS].as_primitive::<TimestampMicrosecondType>();

@@ -47,12 +47,12 @@ use arrow_schema::{ArrowError, Field};
 use crate::chunk::Chunk;
 use crate::time::IsoDateCache;
 
-use super::fortigate::{days, fill_row, frame, get, has_scheme, join_url, offset, seconds_of_day, str_col, to_utc};
+use super::fortigate::{days, fill_row, frame, has_scheme, join_url, offset, seconds_of_day, to_utc};
 use super::kv::Dialect;
 use super::ncsa::Span;
-use super::syslog_header::Clock;
-use super::typed::{self, col, Col, KeyIndex, Kind, Table};
-use super::{drive_records, normal, FormatId, ParseCtx, ParsedChunk};
+use super::normal::{self, get, str_col};
+use super::typed::{self, col, Col, KeyIndex, Kind};
+use super::{FormatId, ParseCtx, ParsedChunk};
 use crate::events::Mapping;
 
 /// The typed columns, in table order (after provenance; `extra` follows).
@@ -150,17 +150,14 @@ fn local_micros(dates: &mut IsoDateCache, b: &[u8]) -> Option<i64> {
 /// Parse a chunk of Stormshield lines.
 pub fn parse_chunk(chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk {
     let keys = keys();
-    let mut clock = Clock::new(ctx);
     let mut dates = IsoDateCache::default();
-    let mut table = Table::for_chunk(COLS, true, &chunk.data);
-    let mut parsed = drive_records(chunk, None, |line, block, base, side, _| {
+    typed::parse_clocked_rows(chunk, ctx, COLS, true, |row, clock, line| {
         let f = frame(line).ok_or("no field=value body (not a Stormshield record)")?;
-        let mut row = table.row(line, block, base, side);
         if let Some(h) = f.host {
             row.str(SYSLOG_HOST, h);
         }
         let (mut time, mut startime, mut tz): (Option<Span>, Option<(Span, Span)>, Option<Span>) = (None, None, None);
-        let n = fill_row(&mut row, line, &f, Dialect::SPACED, keys, |row, c, p| {
+        let n = fill_row(row, line, &f, Dialect::SPACED, keys, |row, c, p| {
             let nonempty = p.value.1 > p.value.0;
             match c {
                 TIME if time.is_none() && nonempty => time = Some(p.value),
@@ -181,7 +178,7 @@ pub fn parse_chunk(chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk {
             return Err("no field=value pair (not a Stormshield record)".into());
         }
         let off = tz.and_then(|(a, b)| offset(&line[a..b]));
-        let mut utc = |s: Span| local_micros(&mut dates, &line[s.0..s.1]).map(|l| to_utc(l, off, &mut clock));
+        let mut utc = |s: Span| local_micros(&mut dates, &line[s.0..s.1]).map(|l| to_utc(l, off, clock));
         let start = match startime {
             Some((k, v)) => {
                 let t = utc(v);
@@ -200,12 +197,8 @@ pub fn parse_chunk(chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk {
         if let Some(t) = ts {
             row.set_ts(TS, t);
         }
-        row.commit();
         Ok(())
-    });
-    parsed.columns = table.finish(&parsed.blocks);
-    clock.report(&mut parsed);
-    parsed
+    })
 }
 
 /// The Stormshield meaning of `action`: `pass` → allow, `block` (any case) → deny, else the
@@ -281,34 +274,15 @@ pub fn events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow_array::types::{Float64Type, TimestampMicrosecondType, UInt64Type, UInt8Type};
-    use arrow_array::{ArrayRef, MapArray};
+    use crate::formats::testing;
+    use arrow_array::types::{Float64Type, UInt64Type, UInt8Type};
+    use arrow_array::ArrayRef;
 
-    fn parse(text: &str, tz: Option<&str>) -> ParsedChunk {
-        let ctx = ParseCtx { tz: tz.and_then(crate::time::parse_zone), year: Some(2024), header: None };
-        parse_chunk(Chunk { index: 0, offset: 0, data: text.as_bytes().to_vec(), long_line: None }, &ctx)
-    }
-
-    fn c<'a>(p: &'a ParsedChunk, name: &str) -> &'a ArrayRef {
-        &p.columns[typed::index(COLS, name)]
-    }
-
-    fn sv(p: &ParsedChunk, name: &str, row: usize) -> Option<String> {
-        let a = c(p, name).as_string_view();
-        a.is_valid(row).then(|| a.value(row).to_string())
-    }
-
-    fn tcol(p: &ParsedChunk, name: &str, row: usize) -> Option<i64> {
-        let a = c(p, name).as_primitive::<TimestampMicrosecondType>();
-        a.is_valid(row).then(|| a.value(row))
-    }
-
-    fn extra(p: &ParsedChunk, row: usize) -> Vec<(String, Option<String>)> {
-        let m = p.columns.last().unwrap().as_any().downcast_ref::<MapArray>().unwrap();
-        let e = m.value(row);
-        let (k, v) = (e.column(0).as_string_view(), e.column(1).as_string_view());
-        (0..k.len()).map(|i| (k.value(i).to_string(), v.is_valid(i).then(|| v.value(i).to_string()))).collect()
-    }
+    fn parse(text: &str, tz: Option<&str>) -> ParsedChunk { testing::parse(parse_chunk, text, tz) }
+    fn c<'a>(p: &'a ParsedChunk, name: &str) -> &'a ArrayRef { testing::column(COLS, p, name) }
+    fn sv(p: &ParsedChunk, name: &str, row: usize) -> Option<String> { testing::s(COLS, p, name, row) }
+    fn tcol(p: &ParsedChunk, name: &str, row: usize) -> Option<i64> { testing::ts(COLS, p, name, row) }
+    fn extra(p: &ParsedChunk, row: usize) -> Vec<(String, Option<String>)> { testing::extra(COLS, p, row) }
 
     #[test]
     fn constants_match_columns() {

@@ -21,11 +21,14 @@ use arrow_array::types::{
 use arrow_array::ArrayRef;
 use arrow_schema::{DataType, Field, TimeUnit};
 
+use crate::chunk::Chunk;
 use crate::columns::{Block, Blocks, MapCol, PrimCol, StrCol};
 use crate::ip::{self, CanonIp};
 
 use super::kv::{self, Pair};
 use super::ncsa::{parse_u64, Span};
+use super::syslog_header::Clock;
+use super::{drive_records, ParseCtx, ParsedChunk, Reason};
 
 /// A column's type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -295,6 +298,37 @@ impl Table {
         }
         out
     }
+}
+
+/// Parse a chunk whose records are single lines into a table of `cols` (and `extra` if asked):
+/// for each line a row is opened, `parse` fills it from the line and it is committed, or
+/// `parse` returns the reject reason and the row is undone. The caller adds its own counts
+/// (a clock's report) to the result.
+pub fn parse_rows<F>(chunk: Chunk, cols: &[Col], extra: bool, mut parse: F) -> ParsedChunk
+where
+    F: FnMut(&mut Row, &[u8]) -> Result<(), Reason>,
+{
+    let mut table = Table::for_chunk(cols, extra, &chunk.data);
+    let mut parsed = drive_records(chunk, None, |line, block, base, side, _| {
+        let mut row = table.row(line, block, base, side);
+        parse(&mut row, line)?;
+        row.commit();
+        Ok(())
+    });
+    parsed.columns = table.finish(&parsed.blocks);
+    parsed
+}
+
+/// [`parse_rows`] for formats whose times go through a syslog header [`Clock`]: the clock is
+/// made from `ctx`, handed to `parse` with each line, and its counts reported in the result.
+pub fn parse_clocked_rows<F>(chunk: Chunk, ctx: &ParseCtx, cols: &[Col], extra: bool, mut parse: F) -> ParsedChunk
+where
+    F: FnMut(&mut Row, &mut Clock, &[u8]) -> Result<(), Reason>,
+{
+    let mut clock = Clock::new(ctx);
+    let mut parsed = parse_rows(chunk, cols, extra, |row, line| parse(row, &mut clock, line));
+    clock.report(&mut parsed);
+    parsed
 }
 
 /// One row being filled. Commit it with [`Row::commit`]; dropped otherwise, it is undone.

@@ -62,7 +62,7 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::UInt16Type;
-use arrow_array::{Array, ArrayRef, RecordBatch, StringViewArray, UInt16Array};
+use arrow_array::{Array, ArrayRef, RecordBatch, UInt16Array};
 use arrow_schema::{ArrowError, Field};
 
 use crate::chunk::Chunk;
@@ -70,7 +70,7 @@ use crate::events::{self, Mapping};
 use crate::time::{hms, IsoDateCache};
 
 use super::ncsa::{next_field, parse_u64, Field as Value};
-use super::normal;
+use super::normal::{self, get, str_col};
 use super::squid::{cache_action, canonical_ip, url_authority};
 use super::typed::{col, fields as typed_fields, Col, KeyIndex, Kind, Row, Table};
 use super::{drive_records, FormatId, ParseCtx, ParsedChunk, Reason};
@@ -353,23 +353,11 @@ pub fn parse_chunk(chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk {
     parsed
 }
 
-/// A named string column of the batch.
-fn strs<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a StringViewArray, ArrowError> {
-    batch
-        .column_by_name(name)
-        .map(|a| a.as_string_view())
-        .ok_or_else(|| ArrowError::SchemaError(format!("no column {name}")))
-}
-
 fn u16s<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a UInt16Array, ArrowError> {
     batch
         .column_by_name(name)
         .map(|a| a.as_primitive::<UInt16Type>())
         .ok_or_else(|| ArrowError::SchemaError(format!("no column {name}")))
-}
-
-fn get(a: &StringViewArray, i: usize) -> Option<&str> {
-    a.is_valid(i).then(|| a.value(i))
 }
 
 /// The URL of row `i`, rebuilt from its parts when `cs-uri` is not logged.
@@ -406,7 +394,7 @@ fn url(scheme: Option<&str>, host: Option<&str>, port: Option<u16>, path: Option
 
 /// The table's rows as normalised events (directive rows left out).
 pub fn events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
-    let directive = strs(batch, "directive")?;
+    let directive = str_col(batch, "directive")?;
     let batch = if directive.null_count() < batch.num_rows() {
         let keep = arrow_array::BooleanArray::from_iter((0..batch.num_rows()).map(|i| Some(directive.is_null(i))));
         arrow_select::filter::filter_record_batch(batch, &keep)?
@@ -415,7 +403,7 @@ pub fn events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
     };
     let batch = &batch;
     let n = batch.num_rows();
-    let s = |name| strs(batch, name);
+    let s = |name| str_col(batch, name);
     let (scheme, host, path, stem, query, cs_uri) =
         (s("cs_uri_scheme")?, s("cs_host")?, s("cs_uri_path")?, s("cs_uri_stem")?, s("cs_uri_query")?, s("cs_uri")?);
     let (s_action, filter) = (s("s_action")?, s("sc_filter_result")?);
@@ -481,23 +469,11 @@ pub fn events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::testing::{self, chunk};
     use arrow_array::types::{TimestampMicrosecondType, UInt64Type};
-    use arrow_array::MapArray;
 
-    fn chunk(text: &str) -> Chunk {
-        Chunk { index: 0, offset: 0, data: text.as_bytes().to_vec(), long_line: None }
-    }
-
-    fn col<'a>(p: &'a ParsedChunk, name: &str) -> &'a ArrayRef {
-        &p.columns[COLS.iter().position(|c| c.name == name).unwrap_or(COLS.len())]
-    }
-
-    fn extra(p: &ParsedChunk, row: usize) -> Vec<(String, Option<String>)> {
-        let m = p.columns.last().unwrap().as_any().downcast_ref::<MapArray>().unwrap();
-        let e = m.value(row);
-        let (k, v) = (e.column(0).as_string_view(), e.column(1).as_string_view());
-        (0..k.len()).map(|i| (k.value(i).to_string(), v.is_valid(i).then(|| v.value(i).to_string()))).collect()
-    }
+    fn col<'a>(p: &'a ParsedChunk, name: &str) -> &'a ArrayRef { testing::column(COLS, p, name) }
+    fn extra(p: &ParsedChunk, row: usize) -> Vec<(String, Option<String>)> { testing::extra(COLS, p, row) }
 
     const IIS: &str = "#Software: Microsoft Internet Information Services 8.5\n\
 #Date: 2024-05-06 07:00:00\n\

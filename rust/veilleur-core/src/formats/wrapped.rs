@@ -14,6 +14,7 @@ use crate::time::{days_from_civil, days_in_month, month_from_abbr, parse_offset,
 
 use super::ncsa::Span;
 use super::syslog_header::{self, Clock, Stamp};
+use super::typed::Row;
 use super::{ParseCtx, ParsedChunk, Reason};
 
 /// Where the payload of a line starts, and the syslog header fields in front of it.
@@ -331,6 +332,19 @@ impl Times {
         self.clock.utc(t.stamp)
     }
 
+    /// Set `ts` column `c` of `row` to the record's own time `t`, else to the time of the
+    /// syslog header `stamp` in front of the record, if any.
+    pub fn set_ts_or_header(&mut self, row: &mut Row, c: usize, t: Option<i64>, stamp: Option<Stamp>) -> Result<(), Reason> {
+        let t = match (t, stamp) {
+            (None, Some(st)) => self.clock.utc(st)?,
+            (t, _) => t,
+        };
+        if let Some(us) = t {
+            row.set_ts(c, us);
+        }
+        Ok(())
+    }
+
     /// The chunk's time counts (the clock's, plus DST anomalies met in record zones).
     pub fn report(&self, parsed: &mut ParsedChunk) {
         self.clock.report(parsed);
@@ -388,7 +402,7 @@ pub fn unescape_pipes(b: &[u8], out: &mut Vec<u8>) {
 
 /// Set string column `c` of a row from a header field (unescaped into the side buffer only
 /// when it holds an escape).
-pub fn header_field(row: &mut super::typed::Row, c: usize, (span, escaped): (Span, bool)) {
+pub fn header_field(row: &mut Row, c: usize, (span, escaped): (Span, bool)) {
     if !escaped {
         row.text(c, span);
         return;
