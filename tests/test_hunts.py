@@ -7,6 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import veilleur as vl
 from veilleur import hunts
@@ -161,3 +163,31 @@ def test_ioc_sweep_and_visitors_in_scope():
     assert seen["first_seen"].to_list() == [t("10:00:00")]
     r = hunts.run(ev, iocs=iocs, mail_server=SERVER)
     assert r.scope.filter(pl.col("role") == "visited_ioc")["host"].to_list() == ["10.20.3.41"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    encode=st.lists(st.booleans(), min_size=len(hunts.MBOXIMPORT), max_size=len(hunts.MBOXIMPORT)),
+    upper=st.lists(st.booleans(), min_size=len(hunts.MBOXIMPORT), max_size=len(hunts.MBOXIMPORT)),
+    slashes=st.integers(1, 3),
+    query=st.sampled_from(["", "?account-name=admin&ow=1&no-switch=true", "?ow=2&no-switch=1&append=1"]),
+    tail=st.sampled_from(["", "x", "/", "%78"]),
+)
+def test_mboximport_found_whatever_is_percent_encoded(encode, upper, slashes, query, tail):
+    """Any character of the servlet path written as itself or as %xx (hex in either case), and
+    repeated slashes, is still the servlet; one more character after it is not."""
+    chars = []
+    for c, e, u in zip(hunts.MBOXIMPORT, encode, upper):
+        if e:
+            h = f"%{ord(c):02x}"
+            chars.append(h.upper() if u else h)
+        else:
+            chars.append(c.upper() if u and c.isalpha() else c)
+    path = "".join(chars).replace("/", "/" * slashes)
+    ev = _events([{"ts": t("10:00:00"), "source": "zimbra_nginx", "src_ip": ATTACKER, "http_method": "POST",
+                   "http_status": 401, "url": path + tail + query}])
+    got = hunts.mboximport(ev)
+    if tail == "":
+        assert got.height == 1 and got["outcome"][0] == "uploaded_401", path
+    else:  # `mboximport/`, `mboximportx`: another path
+        assert got.height == 0, path + tail
