@@ -69,20 +69,23 @@ def table_lines(results: dict, methods: Iterable[str], *, name: str, path: Path,
         + f"rounds {rounds}, machine {platform.machine()} x{os.cpu_count()} cpus, Python {platform.python_version()}"
         + (f", load {os.getloadavg()[0]:.2f}" if load else "")
     )
+    methods = [m for m in methods if m in results]
+    w = max([8, *map(len, methods)])
     out = [
         "",
         head,
         "",
-        "| method   |    MB/s | ratio to veilleur | median s |",
-        "|----------|--------:|------------------:|---------:|",
+        f"| {'method':<{w}} |    MB/s | ratio to veilleur | median s |",
+        f"|{'-' * (w + 2)}|--------:|------------------:|---------:|",
     ]
     for m in methods:
-        if m not in results:
-            continue
         r = results[m]
-        out.append(f"| {m:<8} | {r['mb_per_s']:7.1f} | {_ratio(v, r['mb_per_s']):>17} | {r['median_s']:8.3f} |")
+        out.append(f"| {m:<{w}} | {r['mb_per_s']:7.1f} | {_ratio(v, r['mb_per_s']):>17} | {r['median_s']:8.3f} |")
     out.append("")
     out.append("MB/s = input MB (10^6 bytes) / median wall time; ratio = veilleur MB/s / method MB/s.")
+    if "veilleur + sha256" in methods:
+        out.append("veilleur: read_arrow (returns no summary, so hashes nothing); veilleur + sha256: each file's SHA-256 "
+                   "computed in the same pass, as vl.read and veilleur hunt do.")
     return out
 
 

@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 import pytest
 
 import gen_fortigate
+import readers
 import report
 from gen_common import BENCH_MB, SEED
 from timing import ROUNDS, WARMUP, timed
@@ -62,8 +63,8 @@ def _pattern(key: str) -> str:
     return f"[ >]{key}=([^ ]*)" if key in BARE else f'[ >]{key}="([^"]*)"'
 
 
-def read_veilleur(path) -> pa.Table:
-    return veilleur.read_arrow(os.fspath(path), format="fortigate", tz="UTC")
+read_veilleur = readers.arrow_reader("fortigate", tz="UTC")
+read_veilleur_hashing = readers.hashing_reader("fortigate", tz="UTC")
 
 
 # --------------------------------------------------------------------------------------------
@@ -171,7 +172,7 @@ def parse_duckdb(path) -> pa.Table:
         con.close()
 
 
-METHODS = {"veilleur": read_veilleur, "re": parse_re, "polars": parse_polars, "duckdb": parse_duckdb}
+METHODS = {"veilleur": read_veilleur, "veilleur + sha256": read_veilleur_hashing, "re": parse_re, "polars": parse_polars, "duckdb": parse_duckdb}
 
 
 # --------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 import pytest
 
 import gen_netfilter
+import readers
 import report
 from gen_common import BENCH_MB, SEED
 from timing import ROUNDS, WARMUP, timed
@@ -77,8 +78,8 @@ LINE = (
 )
 
 
-def read_veilleur(path) -> pa.Table:
-    return veilleur.read_arrow(os.fspath(path), format="netfilter", tz="UTC", year=YEAR)
+read_veilleur = readers.arrow_reader("netfilter", tz="UTC", year=YEAR)
+read_veilleur_hashing = readers.hashing_reader("netfilter", tz="UTC", year=YEAR)
 
 
 def _ts_array(ts: pa.Array) -> pa.Array:
@@ -148,7 +149,7 @@ def parse_polars(path) -> pa.Table:
     return pa.Table.from_arrays(cols, schema=SCHEMA)
 
 
-METHODS = {"veilleur": read_veilleur, "re": parse_re, "polars": parse_polars}
+METHODS = {"veilleur": read_veilleur, "veilleur + sha256": read_veilleur_hashing, "re": parse_re, "polars": parse_polars}
 
 
 # --------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 import pytest
 
 import gen_squid
+import readers
 import report
 from gen_common import BENCH_MB, SEED
 from timing import ROUNDS, WARMUP, timed
@@ -49,8 +50,8 @@ PATTERN = (
 GROUPS = ["secs", "ms", "elapsed", "client", "code", "status", "bytes", "method", "url", "user", "hier", "peer", "type"]
 
 
-def read_veilleur(path) -> pa.Table:
-    return veilleur.read_arrow(os.fspath(path), format="squid")
+read_veilleur = readers.arrow_reader("squid")
+read_veilleur_hashing = readers.hashing_reader("squid")
 
 
 # --------------------------------------------------------------------------------------------
@@ -170,7 +171,7 @@ def parse_duckdb(path) -> pa.Table:
         con.close()
 
 
-METHODS = {"veilleur": read_veilleur, "re": parse_re, "polars": parse_polars, "duckdb": parse_duckdb}
+METHODS = {"veilleur": read_veilleur, "veilleur + sha256": read_veilleur_hashing, "re": parse_re, "polars": parse_polars, "duckdb": parse_duckdb}
 
 
 # --------------------------------------------------------------------------------------------

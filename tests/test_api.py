@@ -299,3 +299,20 @@ def test_release_tables_keeps_events_and_the_kept_tables(mixed: Path) -> None:
     assert b.events.equals(whole.events)
     with pytest.raises(KeyError, match="unknown format"):
         b.release_tables(keep=["nope"])
+
+
+def test_sha256_opt_out(mixed: Path) -> None:
+    import hashlib
+
+    hashed = vl.read(mixed)
+    plain = vl.read(mixed, sha256=False)
+    for row in hashed.summary.iter_rows(named=True):
+        assert row["sha256"] == hashlib.sha256(Path(row["path"]).read_bytes()).hexdigest()
+    assert plain.summary["sha256"].null_count() == plain.summary.height
+    # everything else is the same: the bytes on disk are still counted
+    assert plain.summary.drop("sha256").equals(hashed.summary.drop("sha256"))
+    assert plain.events.equals(hashed.events)
+    report = vl.Report()
+    for _ in vl.iter_batches(mixed, format={"*access*": "zimbra_access", "*nginx*": "zimbra_nginx"}, report=report, sha256=False):
+        pass
+    assert report.summary["sha256"].null_count() == report.summary.height

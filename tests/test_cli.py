@@ -140,6 +140,19 @@ def test_parse_writes_a_dataset_partitioned_by_source_and_day(tmp_path: Path, de
     assert pl.read_parquet(out / "summary.parquet").height == demo_bundle.summary.height
     assert pl.read_parquet(out / "rejects.parquet").height == demo_bundle.rejects.height == 2
     assert f"{events.height:,} rows" in stdout
+    summary = pl.read_parquet(out / "summary.parquet")
+    assert summary["sha256"].to_list() == demo_bundle.summary["sha256"].to_list()
+    assert summary["sha256"].null_count() == 0
+
+
+def test_no_sha256_leaves_the_hashes_empty(tmp_path: Path) -> None:
+    code, _, stderr = run_cli("parse", DEMO, "--tz", "Europe/Paris", "--no-sha256", "-o", tmp_path / "ds")
+    assert code == 0, stderr
+    summary = pl.read_parquet(tmp_path / "ds" / "summary.parquet")
+    assert summary.height > 0 and summary["sha256"].null_count() == summary.height
+    code, _, stderr = run_cli("hunt", DEMO, "--tz", "Europe/Paris", "--no-sha256", "--quiet", "-o", tmp_path / "h")
+    assert code == 0, stderr
+    assert pl.read_parquet(tmp_path / "h" / "summary.parquet")["sha256"].null_count() == summary.height
 
 
 def test_parse_rows_without_time_go_to_day_unknown(tmp_path: Path) -> None:

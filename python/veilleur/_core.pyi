@@ -36,6 +36,7 @@ def stream(
     strict: bool = False,
     events: bool = False,
     chunk_bytes: int | None = None,
+    sha256: bool = True,
 ) -> RawStream: ...
 def formats() -> list[str]: ...
 

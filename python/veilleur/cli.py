@@ -130,7 +130,8 @@ def _read_bundle(args: argparse.Namespace, progress: Progress) -> Bundle:
     check_inputs(args.paths)
     with progress.phase("reading"), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # reported below, once, on stderr
-        bundle = read(args.paths, format=args.format, tz=args.tz, year=args.year, strict=getattr(args, "strict", False))
+        bundle = read(args.paths, format=args.format, tz=args.tz, year=args.year, strict=getattr(args, "strict", False),
+                      sha256=args.sha256)
     _report_problems(bundle.summary)
     return bundle
 
@@ -337,7 +338,9 @@ def _parse_tables(args: argparse.Namespace, summary: pl.DataFrame, out: Path, pr
         files = done.filter(pl.col("format") == fmt)
         inputs = Inputs(files.height, int(files["bytes"].sum()))
         report = Report()
-        reader = iter_batches(files["path"].to_list(), format=fmt, tz=args.tz, year=args.year, schema="native", report=report)
+        # the files were hashed by the first pass (the summary): not again
+        reader = iter_batches(files["path"].to_list(), format=fmt, tz=args.tz, year=args.year, schema="native", report=report,
+                              sha256=False)
         with _streaming(progress, report, inputs, f"writing tables/{fmt}") as on_batch:
             rows[fmt] = write_partitioned(reader, out / "tables" / fmt, on_batch=on_batch)
     return rows
@@ -353,7 +356,8 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     _clear_outputs(out, args.overwrite)
     progress = _progress(args)
     report = Report()
-    reader = iter_batches(args.paths, format=args.format, tz=args.tz, year=args.year, schema="events", report=report)
+    reader = iter_batches(args.paths, format=args.format, tz=args.tz, year=args.year, schema="events", report=report,
+                          sha256=args.sha256)
     with _streaming(progress, report, inputs, "reading") as on_batch:
         n_events = write_partitioned(reader, out / "events", by=["source"], on_batch=on_batch)
     summary, rejects = report.summary, report.rejects
@@ -409,6 +413,8 @@ def _inputs_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=formats(), help="force one format instead of detecting it")
     p.add_argument("--tz", metavar="ZONE", help="IANA zone (Europe/Paris) of logs written in local time without an offset")
     p.add_argument("--year", type=int, help="year of logs that omit it (RFC 3164 syslog); default: from each file's mtime")
+    p.add_argument("--no-sha256", dest="sha256", action="store_false",
+                   help="do not hash each file (the summary's sha256 stays empty): for re-reads of a collection hashed at acquisition")
     return p
 
 

@@ -112,21 +112,22 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
     Ok(())
 }
 
-/// A reader that feeds every byte it passes through into a SHA-256.
+/// A reader that feeds every byte it passes through into a SHA-256 (when asked to), and counts
+/// them.
 pub struct HashingReader<R> {
     inner: R,
-    hasher: Sha256,
+    hasher: Option<Sha256>,
     bytes: u64,
 }
 
 impl<R: Read> HashingReader<R> {
-    pub fn new(inner: R) -> Self {
-        HashingReader { inner, hasher: Sha256::new(), bytes: 0 }
+    pub fn new(inner: R, hash: bool) -> Self {
+        HashingReader { inner, hasher: hash.then(Sha256::new), bytes: 0 }
     }
 
-    /// Read the rest of the underlying stream (so the digest covers the whole file) and
-    /// return (hex digest, bytes hashed).
-    pub fn finish(mut self) -> io::Result<(String, u64)> {
+    /// Read the rest of the underlying stream (so the digest and the count cover the whole
+    /// file) and return (hex digest if hashing, bytes read).
+    pub fn finish(mut self) -> io::Result<(Option<String>, u64)> {
         let mut buf = vec![0u8; 1 << 16];
         loop {
             match self.read(&mut buf) {
@@ -136,15 +137,16 @@ impl<R: Read> HashingReader<R> {
                 Err(e) => return Err(e),
             }
         }
-        let digest = self.hasher.finalize();
-        Ok((hex(&digest), self.bytes))
+        Ok((self.hasher.map(|h| hex(&h.finalize())), self.bytes))
     }
 }
 
 impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
+        if let Some(h) = self.hasher.as_mut() {
+            h.update(&buf[..n]);
+        }
         self.bytes += n as u64;
         Ok(n)
     }
@@ -170,13 +172,14 @@ pub enum Source {
 }
 
 impl Source {
-    /// Open a file and recognise its compression from its magic bytes.
-    pub fn open(path: &Path) -> io::Result<Source> {
+    /// Open a file and recognise its compression from its magic bytes; `hash`: compute the
+    /// SHA-256 of its stored bytes as they are read.
+    pub fn open(path: &Path, hash: bool) -> io::Result<Source> {
         let file = File::open(path)?;
         if file.metadata()?.is_dir() {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, "is a directory"));
         }
-        let mut hr = HashingReader::new(file);
+        let mut hr = HashingReader::new(file, hash);
         let mut magic = [0u8; 4];
         let mut n = 0;
         while n < magic.len() {
@@ -207,8 +210,9 @@ impl Source {
         }
     }
 
-    /// Finish the digest over every stored byte of the file: (hex SHA-256, bytes on disk).
-    pub fn finish(self) -> io::Result<(String, u64)> {
+    /// Finish the digest over every stored byte of the file: (hex SHA-256 if hashing, bytes on
+    /// disk).
+    pub fn finish(self) -> io::Result<(Option<String>, u64)> {
         let raw = match self {
             Source::Plain(raw) => raw,
             Source::Gzip(d) => d.into_inner().into_inner(),
@@ -232,7 +236,7 @@ impl Read for Source {
 /// Read up to `limit` decompressed bytes from the start of a file (for format sniffing).
 /// Decompression errors are not errors here: whatever was decoded is returned.
 pub fn read_head(path: &Path, limit: usize) -> io::Result<(Vec<u8>, Compression)> {
-    let mut src = Source::open(path)?;
+    let mut src = Source::open(path, false)?;
     let compression = src.compression();
     let mut buf = vec![0u8; limit];
     let mut n = 0;

@@ -39,6 +39,9 @@ pub struct ReadOptions {
     pub chunk_bytes: usize,
     /// Lines longer than this are rejected without being held in memory.
     pub max_line: usize,
+    /// Compute each file's SHA-256 (of its bytes on disk) in the same pass; off, the summary's
+    /// `sha256` is null (for re-reads of a collection already hashed at acquisition).
+    pub sha256: bool,
 }
 
 impl Default for ReadOptions {
@@ -51,6 +54,7 @@ impl Default for ReadOptions {
             strict: false,
             chunk_bytes: 4 << 20,
             max_line: 64 << 20,
+            sha256: true,
         }
     }
 }
@@ -498,7 +502,7 @@ fn read_file(sh: &Arc<Shared>, i: usize) {
         slot.lock().end = Some(end);
         slot.cv.notify_all();
     };
-    let src = match Source::open(&info.path) {
+    let src = match Source::open(&info.path, sh.opts.sha256) {
         Ok(s) => s,
         Err(e) => {
             let e = io::Error::new(e.kind(), format!("cannot read {}: {e}", info.display));
@@ -573,7 +577,7 @@ fn read_file(sh: &Arc<Shared>, i: usize) {
     let read_error = chunker.take_error();
     let src = chunker.into_inner();
     let (sha256, raw_bytes, finish_error) = match src.finish() {
-        Ok((h, n)) => (Some(h), n, None),
+        Ok((h, n)) => (h, n, None),
         Err(e) => (None, 0, Some(e)),
     };
     let error = match (read_error, finish_error) {

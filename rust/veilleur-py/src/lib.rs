@@ -36,8 +36,9 @@ fn options(
     year: Option<i32>,
     strict: bool,
     chunk_bytes: Option<usize>,
+    sha256: bool,
 ) -> PyResult<ReadOptions> {
-    let mut opts = ReadOptions { strict, year, ..ReadOptions::default() };
+    let mut opts = ReadOptions { strict, year, sha256, ..ReadOptions::default() };
     opts.format = format.map(parse_format).transpose()?;
     for (pattern, name) in overrides {
         let pat = glob::Pattern::new(&pattern)
@@ -275,7 +276,7 @@ impl RawStream {
 /// `__arrow_c_stream__` (with `events`, in the normalised schema; without, every recognised file
 /// must be of one format), or all at once through its `collect()`.
 #[pyfunction]
-#[pyo3(signature = (paths, format=None, overrides=Vec::new(), tz=None, year=None, strict=false, events=false, chunk_bytes=None))]
+#[pyo3(signature = (paths, format=None, overrides=Vec::new(), tz=None, year=None, strict=false, events=false, chunk_bytes=None, sha256=true))]
 #[allow(clippy::too_many_arguments)]
 fn stream(
     py: Python<'_>,
@@ -287,8 +288,9 @@ fn stream(
     strict: bool,
     events: bool,
     chunk_bytes: Option<usize>,
+    sha256: bool,
 ) -> PyResult<RawStream> {
-    let opts = options(format, overrides, tz, year, strict, chunk_bytes)?;
+    let opts = options(format, overrides, tz, year, strict, chunk_bytes, sha256)?;
     let plan = py.detach(|| Plan::new(&paths, &opts)).map_err(|e| to_pyerr(py, e))?;
     let formats = plan.formats();
     let scan = Scan::start(plan, opts);
