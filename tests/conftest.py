@@ -1,11 +1,10 @@
-"""Shared helpers for the Python tests: writing inputs, reading golden expectations, checking
-the per-file accounting and the provenance of rows against the bytes on disk."""
+"""Shared helpers for the Python tests: writing inputs, checking the per-file accounting and the
+provenance of rows against the bytes on disk (the golden-file runner is ``tests/_golden.py``)."""
 
 from __future__ import annotations
 
 import gzip
 import io
-import json
 import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -173,33 +172,6 @@ def check_provenance(df: pl.DataFrame, data: bytes, sample: int | None = None) -
 
 def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(timezone.utc)
-
-
-# --------------------------------------------------------------------------- golden files
-
-@dataclass
-class GoldenCase:
-    format: str
-    name: str
-    log: Path
-    expected: dict
-
-    @property
-    def id(self) -> str:
-        return f"{self.format}/{self.name}"
-
-
-def golden_cases() -> list[GoldenCase]:
-    cases = []
-    for exp in sorted(GOLDEN.glob("*/*.expected.json")):
-        name = exp.name[: -len(".expected.json")]
-        doc = json.loads(exp.read_text(encoding="utf-8"))
-        if "format" not in doc:
-            continue  # the local-time formats' golden files are run by tests/_golden.py
-        assert doc["format"] == exp.parent.name, exp
-        cases.append(GoldenCase(exp.parent.name, name, exp.with_name(name + ".log"), doc))
-    assert cases, "no golden files found"
-    return cases
 
 
 # --------------------------------------------------------------------------- a large file

@@ -1,4 +1,4 @@
-"""CEF, LEEF and PAN-OS: golden files, detection in a mixed folder, the traps of each format,
+"""CEF, LEEF and PAN-OS (golden files: test_golden.py): detection in a mixed folder, the traps of each format,
 and hypothesis properties (CEF extension values and PAN-OS quoted CSV fields round-trip)."""
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ import shutil
 import warnings
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -33,14 +32,6 @@ def write(tmp_path: Path, name: str, *lines: str) -> Path:
     p = tmp_path / name
     p.write_text("".join(l + "\n" for l in lines), encoding="utf-8")
     return p
-
-
-@pytest.mark.parametrize("fmt", MINE)
-def test_golden(fmt):
-    cases = _golden.cases(fmt)
-    assert len(cases) >= 2
-    for log in cases:
-        _golden.check(fmt, log)
 
 
 # --------------------------------------------------------------------------- detection

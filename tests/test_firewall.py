@@ -1,4 +1,4 @@
-"""netfilter, pfSense and Cisco ASA: golden files, detection, traps and counts."""
+"""netfilter, pfSense and Cisco ASA (golden files: test_golden.py): detection, traps and counts."""
 
 from __future__ import annotations
 
@@ -12,21 +12,6 @@ import _golden
 from conftest import GOLDEN
 
 FORMATS = ("netfilter", "pfsense", "cisco_asa")
-
-
-@pytest.mark.parametrize("log", _golden.cases("netfilter"), ids=lambda p: p.stem)
-def test_golden_netfilter(log):
-    _golden.check("netfilter", log)
-
-
-@pytest.mark.parametrize("log", _golden.cases("pfsense"), ids=lambda p: p.stem)
-def test_golden_pfsense(log):
-    _golden.check("pfsense", log)
-
-
-@pytest.mark.parametrize("log", _golden.cases("cisco_asa"), ids=lambda p: p.stem)
-def test_golden_cisco_asa(log):
-    _golden.check("cisco_asa", log)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""fortigate: golden files, detection, the traps of the issue, and hypothesis properties of the
+"""fortigate (golden files: test_golden.py): detection, the traps of the issue, and hypothesis properties of the
 key=value scanner seen through this format."""
 
 from __future__ import annotations
@@ -23,11 +23,6 @@ ALIASES = {
     "device_id", "log_id", "pri", "src", "dst", "src_port", "dst_port", "src_int", "dst_int", "sent", "rcvd", "sent_pkt",
     "rcvd_pkt", "src_country", "dst_country", "tran_disp", "tran_ip", "tran_port", "SN",
 }
-
-
-@pytest.mark.parametrize("log", _golden.cases("fortigate"), ids=lambda p: p.stem)
-def test_golden(log):
-    _golden.check("fortigate", log)
 
 
 def read(tmp_path: Path, text: str, **kw) -> vl.Bundle:

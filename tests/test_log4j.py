@@ -289,13 +289,3 @@ def test_sync_log_with_wrapped_thread_and_exception_id(tmp_path):
     assert r["thread_url"].startswith("https://x.x.x.x/\nMicrosoft-Server-ActiveSync?User=zsupport2")
     assert "DeviceID=Appl5K0113UN3NR" in r["context"]
     assert r["message"].splitlines()[1].startswith("ExceptionId:qtp1635701107-91")
-
-
-@pytest.mark.parametrize("fmt", ["zimbra_mailbox", "zimbra_audit"])
-def test_golden(fmt):
-    import _golden
-
-    logs = _golden.cases(fmt)
-    assert logs
-    for log in logs:
-        _golden.check(fmt, log)

@@ -1,4 +1,4 @@
-"""nginx error log: golden files, detection, hypothesis properties."""
+"""nginx error log (golden files: test_golden.py): detection, hypothesis properties."""
 
 from __future__ import annotations
 
@@ -12,11 +12,6 @@ from hypothesis import strategies as st
 import veilleur as vl
 
 import _golden
-
-
-@pytest.mark.parametrize("log", _golden.cases("nginx_error"), ids=lambda p: p.stem)
-def test_golden(log):
-    _golden.check("nginx_error", log)
 
 
 def test_detected(tmp_path):

@@ -1,5 +1,5 @@
 """Proxy access logs: Squid native ``access.log`` (``squid``) and W3C extended / ELFF (``w3c``:
-IIS, ProxySG). Golden files, detection, the traps of each format, hypothesis properties."""
+IIS, ProxySG). Detection (golden files: test_golden.py), the traps of each format, hypothesis properties."""
 
 from __future__ import annotations
 
@@ -17,16 +17,6 @@ import veilleur as vl
 import _golden
 
 MINE = {"squid", "w3c"}
-
-
-@pytest.mark.parametrize("log", _golden.cases("squid"), ids=lambda p: p.stem)
-def test_golden_squid(log):
-    _golden.check("squid", log)
-
-
-@pytest.mark.parametrize("log", _golden.cases("w3c"), ids=lambda p: p.stem)
-def test_golden_w3c(log):
-    _golden.check("w3c", log)
 
 
 def _summary(b):

@@ -1,4 +1,4 @@
-"""stormshield: golden files and the traps of SNS audit logs (empty values, CRLF, statistics
+"""stormshield (golden files: test_golden.py): the traps of SNS audit logs (empty values, CRLF, statistics
 keys, localised messages, locale-style times, syslog framing, the ts rule)."""
 
 from __future__ import annotations
@@ -11,15 +11,8 @@ import pytest
 
 import veilleur as vl
 
-import _golden
-
 UTC = dt.timezone.utc
 HEAD = 'id=firewall time="2024-05-06 09:20:14" fw="SN210W0000000000" tz=+0200 startime="2024-05-06 09:19:58" pri=5'
-
-
-@pytest.mark.parametrize("log", _golden.cases("stormshield"), ids=lambda p: p.stem)
-def test_golden(log):
-    _golden.check("stormshield", log)
 
 
 def read(tmp_path: Path, data: bytes, **kw) -> vl.Bundle:

@@ -1,22 +1,14 @@
-"""zmmailboxd.out (Jetty StdErrLog records with folded JVM output): golden files, chunk
+"""zmmailboxd.out (Jetty StdErrLog records with folded JVM output; golden files: test_golden.py): chunk
 boundaries, hypothesis properties."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import veilleur as vl
-
-import _golden
-
-
-@pytest.mark.parametrize("log", _golden.cases("zmmailboxd_out"), ids=lambda p: p.stem)
-def test_golden(log):
-    _golden.check("zmmailboxd_out", log)
 
 
 def test_trace_cut_by_chunk_boundary(tmp_path):
