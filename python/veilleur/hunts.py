@@ -329,6 +329,7 @@ _PHISHING_SCHEMA = {
 
 
 def _table(bundle: Any, name: str) -> pl.DataFrame | None:
+    """One format's typed table of a bundle; ``None`` when absent (or given events only)."""
     if isinstance(bundle, pl.DataFrame):  # events only: no format tables
         return None
     try:
@@ -371,11 +372,8 @@ def phishing(bundle: Any, iocs: IocSet | None, *, internal: Iterable[str] = INTE
 def infer_mail_server(bundle: Any) -> str | None:
     """The Zimbra mailbox server's address, from the nginx proxy's upstream column
     (``10.10.1.5:8080``): the most frequent upstream host."""
-    try:
-        t = bundle["zimbra_nginx"]
-    except (KeyError, TypeError):
-        return None
-    if "upstream" not in t.columns:
+    t = _table(bundle, "zimbra_nginx")
+    if t is None or "upstream" not in t.columns:
         return None
     ups = t.select(pl.col("upstream").str.extract(r"^\[?([0-9A-Fa-f:.]+?)\]?:\d+$", 1).alias("h")).drop_nulls()
     if ups.height == 0:

@@ -239,11 +239,8 @@ fn access_events(format: FormatId, batch: &RecordBatch) -> Result<RecordBatch, A
     // Squid's common layout: `TCP_DENIED:HIER_NONE` in extra
     let m = match (format, batch.column_by_name("extra")) {
         (FormatId::Common, Some(extra)) => {
-            let extra = extra.as_string_view();
-            let action = (0..extra.len()).map(|i| {
-                extra.is_valid(i).then(|| extra.value(i)).and_then(|v| formats::squid::cache_action(v.split(':').next().unwrap_or("")))
-            });
-            m.set("action", Arc::new(StringViewArray::from_iter(action)))
+            let code = |v: &str| formats::squid::cache_action(v.split(':').next().unwrap_or(""));
+            m.set("action", formats::normal::derive(extra.as_string_view(), code))
         }
         _ => m,
     };

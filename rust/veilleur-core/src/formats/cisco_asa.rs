@@ -55,7 +55,7 @@ use crate::events::{coalesce, Mapping};
 use crate::ip;
 
 use super::ncsa::{parse_u64, Span};
-use super::netfilter::{derive, header_columns, proto_column, trim};
+use super::netfilter::{header_columns, proto_column, trim};
 use super::normal::{self, str_col};
 use super::syslog_header::{self, Clock, Framing};
 use super::typed::{self, col, Kind, Row};
@@ -627,7 +627,7 @@ pub fn events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
         .take("dst_port", "dst_port")
         .set("proto", proto_column(batch, "proto")?)
         .take("user", "user")
-        .set("action", derive(str_col(batch, "action")?, action))
+        .set("action", normal::derive(str_col(batch, "action")?, action))
         .take("message", "message")
         .build(FormatId::CiscoAsa)
 }

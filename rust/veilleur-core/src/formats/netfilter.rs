@@ -45,7 +45,7 @@
 //!
 //! This module also holds the helpers the syslog-wrapped firewall formats share (pfSense, ASA).
 
-use arrow_array::{Array, ArrayRef, RecordBatch, StringViewArray};
+use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, Field};
 
 use crate::chunk::Chunk;
@@ -230,14 +230,9 @@ pub(super) fn header_columns(row: &mut Row, clock: &mut Clock, h: &Header, ts: u
     Ok(())
 }
 
-/// A string column computed from another one, row by row (null stays null).
-pub(super) fn derive<S: AsRef<str>>(a: &StringViewArray, f: impl Fn(&str) -> Option<S>) -> ArrayRef {
-    normal::strings(a.len(), |i| if a.is_null(i) { None } else { f(a.value(i)) })
-}
-
 /// The events `proto` column: a protocol column lower-cased through [`normal::proto`].
 pub(super) fn proto_column(batch: &RecordBatch, name: &str) -> Result<ArrayRef, ArrowError> {
-    Ok(derive(str_col(batch, name)?, normal::proto))
+    Ok(normal::derive(str_col(batch, name)?, normal::proto))
 }
 
 /// A span without its leading and trailing spaces and TABs.
@@ -566,7 +561,7 @@ pub fn prefix_action(prefix: &str) -> Option<&'static str> {
 
 /// The table's rows as normalised events.
 pub fn events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
-    let action = derive(str_col(batch, "prefix")?, prefix_action);
+    let action = normal::derive(str_col(batch, "prefix")?, prefix_action);
     Mapping::new(batch)
         .take("host", "syslog_host")
         .take("src_ip", "src")
@@ -584,6 +579,7 @@ mod tests {
     use super::*;
     use crate::formats::testing;
     use arrow_array::cast::AsArray;
+    use arrow_array::Array;
     use arrow_array::types::{Float64Type, UInt16Type, UInt32Type, UInt8Type};
 
     fn parse(text: &str) -> ParsedChunk { testing::parse(parse_chunk, text, None) }

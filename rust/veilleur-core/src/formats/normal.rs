@@ -97,6 +97,11 @@ pub fn strings<S: AsRef<str>>(n: usize, mut f: impl FnMut(usize) -> Option<S>) -
     Arc::new(b.finish())
 }
 
+/// A string column computed from another one, row by row (null stays null).
+pub fn derive<S: AsRef<str>>(a: &StringViewArray, f: impl Fn(&str) -> Option<S>) -> ArrayRef {
+    strings(a.len(), |i| if a.is_null(i) { None } else { f(a.value(i)) })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -55,7 +55,7 @@ use crate::chunk::Chunk;
 use crate::events::Mapping;
 
 use super::ncsa::Span;
-use super::netfilter::{derive, header_columns, proto_column};
+use super::netfilter::{header_columns, proto_column};
 use super::normal::{self, str_col};
 use super::syslog_header::{self, Clock};
 use super::typed::{self, col, Kind, Row};
@@ -313,7 +313,7 @@ pub fn action(raw: &str) -> Option<&'static str> {
 
 /// The table's rows as normalised events.
 pub fn events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
-    let act = derive(str_col(batch, "action")?, action);
+    let act = normal::derive(str_col(batch, "action")?, action);
     let (iface, reason) = (str_col(batch, "interface")?, str_col(batch, "reason")?);
     let message = normal::strings(batch.num_rows(), |i| {
         let parts: Vec<&str> = [iface, reason].iter().filter(|a| a.is_valid(i)).map(|a| a.value(i)).collect();
