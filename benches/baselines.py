@@ -135,21 +135,31 @@ def parse_re(path) -> pa.Table:
 # --------------------------------------------------------------------------------------------
 
 
+def polars_lines(path):
+    """A file's whole lines as one lazy polars column ``line``: a CSV with a separator that
+    never occurs (``\x01``) and no quoting, the way an analyst loads raw logs in polars."""
+    import polars as pl
+
+    return pl.scan_csv(
+        os.fspath(path), has_header=False, separator="\x01", quote_char=None, new_columns=["line"],
+        schema={"line": pl.String}, infer_schema=False,
+    )
+
+
+def duckdb_lines(path, compression: str = "none") -> str:
+    """The DuckDB table expression of a file's whole lines as one column ``line`` (``read_csv``
+    with a separator that never occurs, no quoting)."""
+    return (f"read_csv({sql_str(os.fspath(path))}, columns = {{'line': 'VARCHAR'}}, delim = {sql_str(chr(1))}, "
+            f"quote = '', escape = '', header = false, auto_detect = false, compression = '{compression}')")
+
+
 def parse_polars(path) -> pa.Table:
     """Whole lines as one CSV column (``\\x01`` separator, no quoting), ``str.extract_groups``,
     ``str.strptime``; lazy, so polars plans and parallelises the whole query. polars reads gzip
     itself."""
     import polars as pl
 
-    lines = pl.scan_csv(
-        os.fspath(path),
-        has_header=False,
-        separator="\x01",
-        quote_char=None,
-        new_columns=["line"],
-        schema={"line": pl.String},
-        infer_schema=False,
-    )
+    lines = polars_lines(path)
     g = pl.col("g")
     out = (
         lines.select(pl.col("line").str.extract_groups(PATTERN).alias("g"))
@@ -176,7 +186,8 @@ def parse_polars(path) -> pa.Table:
 # --------------------------------------------------------------------------------------------
 
 
-def _sql_str(s: str) -> str:
+def sql_str(s: str) -> str:
+    """A SQL string literal."""
     return "'" + s.replace("'", "''") + "'"
 
 
@@ -191,13 +202,11 @@ def parse_duckdb(path, con=None) -> pa.Table:
     try:
         con.execute("SET TimeZone = 'UTC'")
         comp = "gzip" if is_gzip(path) else "none"
-        names = "[" + ", ".join(_sql_str(n) for n in GROUPS) + "]"
+        names = "[" + ", ".join(sql_str(n) for n in GROUPS) + "]"
         sql = f"""
             WITH m AS MATERIALIZED (
-                SELECT regexp_extract(line, {_sql_str(PATTERN)}, {names}) AS g
-                FROM read_csv({_sql_str(os.fspath(path))}, columns = {{'line': 'VARCHAR'}},
-                              delim = {_sql_str(chr(1))}, quote = '', escape = '', header = false,
-                              auto_detect = false, compression = '{comp}')
+                SELECT regexp_extract(line, {sql_str(PATTERN)}, {names}) AS g
+                FROM {duckdb_lines(path, comp)}
             )
             SELECT
                 strptime(g.ts, '{TS_FORMAT}') AS ts,

@@ -24,7 +24,6 @@ Environment: ``VEILLEUR_BENCH_MB`` (default 200), ``VEILLEUR_BENCH_SEED`` (7),
 from __future__ import annotations
 
 import itertools
-import os
 import re
 
 import pyarrow as pa
@@ -32,11 +31,11 @@ import pyarrow.compute as pc
 import pytest
 
 import gen_fortigate
+import baselines
 import readers
 import report
 from gen_common import BENCH_MB, SEED
 from timing import ROUNDS, WARMUP, timed
-import veilleur
 
 
 U8, U16, U32, U64, I64, S = pa.uint8(), pa.uint16(), pa.uint32(), pa.uint64(), pa.int64(), pa.string()
@@ -114,10 +113,7 @@ _PL_TYPES = {U8: "UInt8", U16: "UInt16", U32: "UInt32", U64: "UInt64", I64: "Int
 def parse_polars(path) -> pa.Table:
     import polars as pl
 
-    lines = pl.scan_csv(
-        os.fspath(path), has_header=False, separator="\x01", quote_char=None, new_columns=["line"],
-        schema={"line": pl.String}, infer_schema=False,
-    )
+    lines = baselines.polars_lines(path)
     line = pl.col("line")
     exprs = []
     for k, t in KEYS.items():
@@ -142,10 +138,6 @@ def parse_polars(path) -> pa.Table:
 _SQL_TYPES = {U8: "UTINYINT", U16: "USMALLINT", U32: "UINTEGER", U64: "UBIGINT", I64: "BIGINT"}
 
 
-def _sql_str(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
 def parse_duckdb(path) -> pa.Table:
     import duckdb
 
@@ -154,16 +146,14 @@ def parse_duckdb(path) -> pa.Table:
         con.execute("SET TimeZone = 'UTC'")
         sel = []
         for k, t in KEYS.items():
-            e = f"nullif(regexp_extract(line, {_sql_str(_pattern(k))}, 1), '')"
+            e = f"nullif(regexp_extract(line, {baselines.sql_str(_pattern(k))}, 1), '')"
             if t != S:
                 e = f"({e})::{_SQL_TYPES[t]}"
             sel.append(f'{e} AS "{k}"')
         sql = f"""
             WITH m AS MATERIALIZED (
                 SELECT {", ".join(sel)}
-                FROM read_csv({_sql_str(os.fspath(path))}, columns = {{'line': 'VARCHAR'}},
-                              delim = {_sql_str(chr(1))}, quote = '', escape = '', header = false,
-                              auto_detect = false)
+                FROM {baselines.duckdb_lines(path)}
             )
             SELECT make_timestamp(eventtime // 1000) AS ts, * FROM m
         """

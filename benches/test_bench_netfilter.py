@@ -20,7 +20,6 @@ Environment: ``VEILLEUR_BENCH_MB`` (default 200), ``VEILLEUR_BENCH_SEED`` (7),
 from __future__ import annotations
 
 import itertools
-import os
 import re
 
 import pyarrow as pa
@@ -28,11 +27,11 @@ import pyarrow.compute as pc
 import pytest
 
 import gen_netfilter
+import baselines
 import readers
 import report
 from gen_common import BENCH_MB, SEED
 from timing import ROUNDS, WARMUP, timed
-import veilleur
 
 YEAR = 2024
 
@@ -130,10 +129,7 @@ def parse_re(path) -> pa.Table:
 def parse_polars(path) -> pa.Table:
     import polars as pl
 
-    lines = pl.scan_csv(
-        os.fspath(path), has_header=False, separator="\x01", quote_char=None, new_columns=["line"],
-        schema={"line": pl.String}, infer_schema=False,
-    )
+    lines = baselines.polars_lines(path)
     g = pl.col("g")
     exprs = []
     for name, _ in TYPED:

@@ -18,7 +18,6 @@ Environment: ``VEILLEUR_BENCH_MB`` (default 200), ``VEILLEUR_BENCH_SEED`` (7),
 from __future__ import annotations
 
 import itertools
-import os
 import re
 
 import pyarrow as pa
@@ -26,11 +25,11 @@ import pyarrow.compute as pc
 import pytest
 
 import gen_squid
+import baselines
 import readers
 import report
 from gen_common import BENCH_MB, SEED
 from timing import ROUNDS, WARMUP, timed
-import veilleur
 
 
 COLUMNS = [
@@ -97,10 +96,7 @@ def parse_re(path) -> pa.Table:
 def parse_polars(path) -> pa.Table:
     import polars as pl
 
-    lines = pl.scan_csv(
-        os.fspath(path), has_header=False, separator="\x01", quote_char=None, new_columns=["line"],
-        schema={"line": pl.String}, infer_schema=False,
-    )
+    lines = baselines.polars_lines(path)
     g = pl.col("g").struct.field
 
     def dash(name, alias):
@@ -133,10 +129,6 @@ def parse_polars(path) -> pa.Table:
 # --------------------------------------------------------------------------------------------
 
 
-def _sql_str(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
 def parse_duckdb(path) -> pa.Table:
     import duckdb
 
@@ -144,12 +136,11 @@ def parse_duckdb(path) -> pa.Table:
     try:
         con.execute("SET TimeZone = 'UTC'")
         pattern = re.sub(r"\?P<[a-z]+>", "", PATTERN)
-        names = "[" + ", ".join(_sql_str(n) for n in GROUPS) + "]"
+        names = "[" + ", ".join(baselines.sql_str(n) for n in GROUPS) + "]"
         sql = f"""
             WITH m AS MATERIALIZED (
-                SELECT regexp_extract(line, {_sql_str(pattern)}, {names}) AS g
-                FROM read_csv({_sql_str(os.fspath(path))}, columns = {{'line': 'VARCHAR'}},
-                              delim = {_sql_str(chr(1))}, quote = '', escape = '', header = false, auto_detect = false)
+                SELECT regexp_extract(line, {baselines.sql_str(pattern)}, {names}) AS g
+                FROM {baselines.duckdb_lines(path)}
             )
             SELECT
                 make_timestamp(g.secs::BIGINT * 1000000 + g.ms::BIGINT * 1000) AS ts,

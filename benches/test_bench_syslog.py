@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 import pytest
 
 import gen_syslog
+import baselines
 import report
 from gen_common import BENCH_MB, SEED
 from timing import ROUNDS, WARMUP, timed
@@ -130,10 +131,7 @@ def parse_re(path) -> pa.Table:
 def parse_polars(path) -> pa.Table:
     import polars as pl
 
-    lines = pl.scan_csv(
-        os.fspath(path), has_header=False, separator="\x01", quote_char=None, new_columns=["line"],
-        schema={"line": pl.String}, infer_schema=False,
-    )
+    lines = baselines.polars_lines(path)
     g = pl.col("g")
     msg, prog = pl.col("message"), pl.col("program")
     pf, av = prog.str.starts_with("postfix"), prog.str.starts_with("amavis")
