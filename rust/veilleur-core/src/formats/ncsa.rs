@@ -269,11 +269,16 @@ pub fn next_field(line: &[u8], pos: usize) -> Result<Option<(Field, usize)>, Rea
 /// `TCP_HIT:NONE` in old versions): what Squid's own `common` and `combined` logformats write
 /// after the NCSA fields.
 pub fn is_squid_status_hierarchy(b: &[u8]) -> bool {
-    let word = |w: &[u8]| !w.is_empty() && w.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_');
-    match memchr::memchr(b':', b) {
-        Some(k) => word(&b[..k]) && word(&b[k + 1..]),
-        None => false,
+    // one pass that stops at the first other byte (a combined line's `"referer"` at once)
+    let mut colon = None;
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'A'..=b'Z' | b'0'..=b'9' | b'_' => {}
+            b':' if colon.is_none() => colon = Some(i),
+            _ => return false,
+        }
     }
+    colon.is_some_and(|k| k > 0 && k + 1 < b.len())
 }
 
 /// The rest of the line after `pos` (leading spaces skipped), or `None` if nothing is left.
