@@ -133,6 +133,8 @@ def _variant(query: str | None) -> str:
     return "other" if q else "no query"
 
 
+#: the events columns the web hunts (mboximport, webshells) read
+_HTTP_COLS = [*PROVENANCE, "ts", "source", "src_ip", "http_method", "url", "http_status", "user_agent"]
 _MBOXIMPORT_TAIL = "(?i)" + "".join(f"(?:{c}|%{ord(c):02x})" for c in "mboximport") + "$"
 
 
@@ -144,7 +146,7 @@ def mboximport(events: Any) -> pl.DataFrame:
     # cheap vectorised pre-filter: the raw path (before any query) ends with `mboximport`, each
     # letter written as itself or percent-encoded (what decoding would turn into mboximport)
     df = ev.lazy().filter(pl.col("url").str.split_exact("?", 1).struct.field("field_0").str.contains(_MBOXIMPORT_TAIL)).select(
-        *PROVENANCE, "ts", "source", "src_ip", "http_method", "url", "http_status", "user_agent").collect()
+        _HTTP_COLS).collect()
     df = _with_path(_plain(df)).filter(pl.col("path").str.to_lowercase().str.ends_with(MBOXIMPORT))
     method = pl.col("http_method").str.to_uppercase()
     status = pl.col("http_status")
@@ -162,7 +164,7 @@ def mboximport(events: Any) -> pl.DataFrame:
         outcome.alias("outcome"),
         pl.col("query").fill_null("").map_elements(_variant, return_dtype=pl.String).alias("variant"),
     )
-    df = df.select(*PROVENANCE, "ts", "source", "src_ip", "http_method", "url", "http_status", "user_agent", "variant", "outcome").sort("ts", "source")
+    df = df.select(*_HTTP_COLS, "variant", "outcome").sort("ts", "source")
     return df
 
 
@@ -209,7 +211,7 @@ def webshells(events: Any, *, after: datetime | None = None, baseline: Iterable[
         after = up["ts"].min() if up.height else None
     base = frozenset(baseline) if baseline is not None else zimbra_jsp_baseline()
     df = df.lazy().filter(pl.col("url").str.to_lowercase().str.contains(".jsp", literal=True)).select(
-        *PROVENANCE, "ts", "source", "src_ip", "http_method", "url", "http_status", "user_agent").collect()
+        _HTTP_COLS).collect()
     df = _with_path(_plain(df)).filter(
         pl.col("path").str.to_lowercase().str.ends_with(".jsp")
         & ~pl.col("path").is_in(list(base))
