@@ -145,8 +145,8 @@ def mboximport(events: Any) -> pl.DataFrame:
     ev = _events(events)
     # cheap vectorised pre-filter: the raw path (before any query) ends with `mboximport`, each
     # letter written as itself or percent-encoded (what decoding would turn into mboximport)
-    df = ev.lazy().filter(pl.col("url").str.split_exact("?", 1).struct.field("field_0").str.contains(_MBOXIMPORT_TAIL)).select(
-        _HTTP_COLS).collect()
+    df = ev.lazy().filter(pl.col("url").str.split_exact("?", 1).struct.field("field_0").str.contains(_MBOXIMPORT_TAIL))
+    df = df.select(_HTTP_COLS).collect()
     df = _with_path(_plain(df)).filter(pl.col("path").str.to_lowercase().str.ends_with(MBOXIMPORT))
     method = pl.col("http_method").str.to_uppercase()
     status = pl.col("http_status")
@@ -210,8 +210,8 @@ def webshells(events: Any, *, after: datetime | None = None, baseline: Iterable[
         up = tries.filter(pl.col("outcome").is_in(UPLOADED))
         after = up["ts"].min() if up.height else None
     base = frozenset(baseline) if baseline is not None else zimbra_jsp_baseline()
-    df = df.lazy().filter(pl.col("url").str.to_lowercase().str.contains(".jsp", literal=True)).select(
-        _HTTP_COLS).collect()
+    df = df.lazy().filter(pl.col("url").str.to_lowercase().str.contains(".jsp", literal=True))
+    df = df.select(_HTTP_COLS).collect()
     df = _with_path(_plain(df)).filter(
         pl.col("path").str.to_lowercase().str.ends_with(".jsp")
         & ~pl.col("path").is_in(list(base))
