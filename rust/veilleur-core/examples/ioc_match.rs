@@ -68,7 +68,7 @@ fn main() {
             let h = m.match_batches(&batches, specs).expect("match");
             best = best.min(t.elapsed().as_secs_f64());
             cpu = cpu.min(cpu_seconds() - c);
-            hits = h.num_rows();
+            hits = h.iter().map(RecordBatch::num_rows).sum();
         }
         let r = rows as f64 / 1e6;
         println!("{name:15} {best:.3}s {:7.1} M rows/s   cpu {cpu:.2}s {:6.1} M rows/s/core  {hits} hits", r / best, r / cpu);

@@ -74,7 +74,7 @@ impl RawIocMatcher {
             .collect::<PyResult<Vec<_>>>()?;
         let (_schema, batches) = import_table(table)?;
         let hits = py.detach(|| self.inner.match_batches(&batches, &specs)).map_err(PyValueError::new_err)?;
-        Ok(ArrowTable::new(hits.schema(), vec![hits]))
+        Ok(ArrowTable::new(ioc::hits_schema(), hits))
     }
 }
 

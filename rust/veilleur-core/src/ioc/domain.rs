@@ -3,6 +3,8 @@
 //! `com`, `evil.com`, `a.evil.com`, ... with an incrementally extended hash and no copy.
 //! Comparison is ASCII case-insensitive; a trailing dot on the host is ignored.
 
+use super::ip::prefetch;
+
 const K: u64 = 0x9E37_79B9_7F4A_7C15;
 const TAG: u64 = 0xffff_ffff_0000_0000;
 
@@ -127,8 +129,10 @@ impl DomainTable {
         self.entries.is_empty()
     }
 
+    /// The indicators of the suffix `name` whose hash (as [`Self::for_each_candidate`] gives
+    /// it) is `hash`.
     #[inline]
-    fn probe(&self, hash: u64, name: &[u8]) -> Option<&[u32]> {
+    pub fn probe(&self, hash: u64, name: &[u8]) -> Option<&[u32]> {
         let mut s = (hash as usize) & self.mask;
         loop {
             match self.slots[s] {
@@ -148,10 +152,19 @@ impl DomainTable {
         }
     }
 
-    /// Call `f(ids, suffix)` for every indicator domain that `host` equals or is a subdomain
-    /// of (label boundaries only). `host` is a bare host name (no port, no scheme).
+    /// Hint the cache about the slot [`Self::probe`] reads first for `hash`: the probes of a
+    /// batch of rows then overlap their cache misses.
     #[inline]
-    pub fn for_each_match(&self, host: &[u8], mut f: impl FnMut(&[u32], &[u8])) {
+    pub fn prefetch(&self, hash: u64) {
+        prefetch(&self.slots[(hash as usize) & self.mask]);
+    }
+
+    /// Call `f(hash, suffix)` for every suffix of `host` on a label boundary that could be an
+    /// indicator (some indicator has its number of labels), from the shortest: what
+    /// [`Self::probe`] is to be asked. `host` is a bare host name (no port, no scheme); a
+    /// trailing dot is ignored, an empty label ends the walk.
+    #[inline]
+    pub fn for_each_candidate<'h>(&self, host: &'h [u8], mut f: impl FnMut(u64, &'h [u8])) {
         if self.entries.is_empty() {
             return;
         }
@@ -170,16 +183,24 @@ impl DomainTable {
             h = mix_label(h, host, start, end);
             labels += 1;
             if self.label_counts & label_bit(labels) != 0 {
-                let suffix = &host[start..];
-                if let Some(ids) = self.probe(h, suffix) {
-                    f(ids, suffix);
-                }
+                f(h, &host[start..]);
             }
             if start == 0 {
                 return;
             }
             end = start - 1;
         }
+    }
+
+    /// Call `f(ids, suffix)` for every indicator domain that `host` equals or is a subdomain
+    /// of (label boundaries only). `host` is a bare host name (no port, no scheme).
+    #[inline]
+    pub fn for_each_match(&self, host: &[u8], mut f: impl FnMut(&[u32], &[u8])) {
+        self.for_each_candidate(host, |h, suffix| {
+            if let Some(ids) = self.probe(h, suffix) {
+                f(ids, suffix);
+            }
+        });
     }
 }
 

@@ -217,7 +217,7 @@ fn digit_bytes(w: u64) -> u64 {
 /// Ask the CPU to bring `x`'s cache line in; lookups of a batch of rows then overlap their
 /// cache misses instead of waiting for each in turn.
 #[inline(always)]
-fn prefetch<T>(x: &T) {
+pub(super) fn prefetch<T>(x: &T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch is a hint; it never faults and reads nothing observable.
     #[allow(unused_unsafe)]
@@ -226,6 +226,21 @@ fn prefetch<T>(x: &T) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = x;
+}
+
+/// The bytes of `b` (7 to 15 of them) as a little-endian u128 split in two words, zero above
+/// `b.len()`, read without a variable-length copy and without reading outside `b`.
+#[inline(always)]
+pub(super) fn load_7_to_15(b: &[u8]) -> (u64, u64) {
+    let n = b.len();
+    debug_assert!((7..=15).contains(&n));
+    let rd8 = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+    if n >= 8 {
+        (rd8(0), rd8(n - 8).checked_shr(8 * (16 - n as u32)).unwrap_or(0))
+    } else {
+        let rd4 = |i: usize| u64::from(u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes")));
+        (rd4(0) | rd4(3) << 24, 0)
+    }
 }
 
 /// A dotted-quad IPv4 without leading zeros, the whole of `b` (what `std` accepts, as a
@@ -238,14 +253,7 @@ pub fn parse_v4(b: &[u8]) -> Option<u32> {
     if !(7..=15).contains(&n) {
         return None;
     }
-    // the bytes as a little-endian u128, zero above n, without a variable-length copy
-    let rd8 = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
-    let (lo, hi) = if n >= 8 {
-        (rd8(0), rd8(n - 8).checked_shr(8 * (16 - n as u32)).unwrap_or(0))
-    } else {
-        let rd4 = |i: usize| u64::from(u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes")));
-        (rd4(0) | rd4(3) << 24, 0)
-    };
+    let (lo, hi) = load_7_to_15(b);
     // 0x80 in the bytes that are dots / digits; every one of the n bytes must be one of them
     let (dot_lo, dot_hi) = (eq_bytes(lo, b'.'), eq_bytes(hi, b'.'));
     let in_n = |k: usize| if k >= 8 { u64::MAX } else { (1u64 << (8 * k)) - 1 };
@@ -321,6 +329,16 @@ mod tests {
         IpTable::new(&e)
     }
 
+    /// `b` parses to `want` with the portable parser and, where the CPU has it, the SSSE3 one.
+    fn check(b: &[u8], want: Option<u32>) {
+        assert_eq!(parse_v4(b), want, "{:?}", String::from_utf8_lossy(b));
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("ssse3") {
+            // SAFETY: the CPU has SSSE3 (checked just above)
+            assert_eq!(unsafe { super::super::v4_ssse3::parse_v4(b) }, want, "ssse3: {:?}", String::from_utf8_lossy(b));
+        }
+    }
+
     fn look(t: &IpTable, s: &str) -> Vec<u32> {
         t.lookup(parse_ip(s.as_bytes()).unwrap()).to_vec()
     }
@@ -375,11 +393,18 @@ mod tests {
             let s: Vec<u8> = (0..len).map(|i| alphabet[((x >> (4 * i + 3)) & 15) as usize]).collect();
             let text = std::str::from_utf8(&s).unwrap();
             let std = text.parse::<Ipv4Addr>().ok().map(u32::from);
-            assert_eq!(parse_v4(&s), std, "{text}");
+            check(&s, std);
         }
-        for a in [0u32, 1, 0x0a00_0001, 0xffff_ffff, 0x6464_6464, 0x0909_0909] {
+        // every layout of octet lengths, through random addresses (their bytes also random)
+        let random = (0..200_000).map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x as u32) >> ((x >> 32) & 7) * 3 // shifts make short octets as common as long ones
+        });
+        for a in [0u32, 1, 0x0a00_0001, 0xffff_ffff, 0x6464_6464, 0x0909_0909].into_iter().chain(random) {
             let t = Ipv4Addr::from(a).to_string();
-            assert_eq!(parse_v4(t.as_bytes()), Some(a), "{t}");
+            check(t.as_bytes(), Some(a));
         }
     }
 
@@ -397,7 +422,7 @@ mod tests {
             "1.2.3.+4", "1,2.3.4", "1.2.3.4\0", "1.2.3.4\n", "255.255.255.255", "255.255.255.2555", "12.34.56.789",
             "1.2.3", "1.2.3.4.5.6.7", "", "1", "1.2.3.4.", "1.2.3.٤", "1.2.3.４", "१.2.3.4", "1.2.3.4\u{0}",
         ] {
-            assert_eq!(parse_v4(s.as_bytes()), std_v4(s.as_bytes()), "{s:?}");
+            check(s.as_bytes(), std_v4(s.as_bytes()));
         }
         // bytes next to the digits and the dot, and with the high bit set (as SWAR tricks
         // could confuse them): random strings of them, every length around 7..=15
@@ -409,7 +434,7 @@ mod tests {
             x ^= x << 17;
             let len = 5 + (x % 13) as usize;
             let s: Vec<u8> = (0..len).map(|i| alphabet[((x >> (3 * i + 4)) % alphabet.len() as u64) as usize]).collect();
-            assert_eq!(parse_v4(&s), std_v4(&s), "{s:?}");
+            check(&s, std_v4(&s));
         }
         // every octet value in every position, and neighbours of the limits
         for v in 0..=300u32 {
@@ -417,20 +442,20 @@ mod tests {
                 let mut parts = ["7", "77", "177", "0"].map(String::from);
                 parts[pos] = v.to_string();
                 let t = parts.join(".");
-                assert_eq!(parse_v4(t.as_bytes()), std_v4(t.as_bytes()), "{t}");
+                check(t.as_bytes(), std_v4(t.as_bytes()));
             }
         }
     }
 
     #[test]
     fn v4_parser() {
-        assert_eq!(parse_v4(b"1.2.3.4"), Some(0x01020304));
-        assert_eq!(parse_v4(b"255.255.255.255"), Some(u32::MAX));
-        assert_eq!(parse_v4(b"10.0.0.0"), Some(0x0a000000));
-        assert_eq!(parse_v4(b"0.0.0.0"), Some(0));
-        assert_eq!(parse_v4(b"100.200.250.199"), Some(0x64c8fac7));
+        check(b"1.2.3.4", Some(0x01020304));
+        check(b"255.255.255.255", Some(u32::MAX));
+        check(b"10.0.0.0", Some(0x0a000000));
+        check(b"0.0.0.0", Some(0));
+        check(b"100.200.250.199", Some(0x64c8fac7));
         for bad in ["01.2.3.4", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1..2.3", "1.2.3.4 ", "a.b.c.d", "1.2.3.00", "1.2.3.", ".1.2.3", "1.2.3.4/", "1:2.3.4.5"] {
-            assert_eq!(parse_v4(bad.as_bytes()), None, "{bad}");
+            check(bad.as_bytes(), None);
         }
     }
 }

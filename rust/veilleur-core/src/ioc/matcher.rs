@@ -269,7 +269,7 @@ impl IocMatcher {
     /// [`Self::cell`]. Hits refer to their cell by row and column, nothing is copied.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
-    fn column<'a>(
+    fn column<'a, const SSSE3: bool>(
         &self,
         role: Role,
         si: u32,
@@ -297,6 +297,16 @@ impl IocMatcher {
                 }
             }
         };
+        let mut dpending: [(usize, u64, &[u8]); B] = [(0, 0, &[]); B];
+        let mut nd = 0;
+        let dflush = |pending: &[(usize, u64, &[u8])], hits: &mut Vec<Hit>| {
+            for &(row, hash, suffix) in pending {
+                // ids of one table entry are distinct, and entries are distinct suffixes
+                if let Some(ids) = self.domains.probe(hash, suffix) {
+                    hits.extend(ids.iter().map(|&ioc| Hit { row, col: si, ioc, m: Span::CELL }));
+                }
+            }
+        };
         for row in rows {
             if unless.is_some_and(|u| u.is_valid(row)) {
                 continue;
@@ -304,7 +314,7 @@ impl IocMatcher {
             let Some(cell) = get(row) else { continue };
             match role {
                 Role::Ip => {
-                    if let Some(a) = parse_v4(cell) {
+                    if let Some(a) = v4::<SSSE3>(cell) {
                         self.ips.prefetch_v4(a);
                         pending[np] = (row, a);
                         np += 1;
@@ -316,9 +326,16 @@ impl IocMatcher {
                     }
                 }
                 Role::Domain if plain_host(cell) => {
-                    // ids of one table entry are distinct, and entries are distinct suffixes
-                    self.domains.for_each_match(cell, |ids, _| {
-                        hits.extend(ids.iter().map(|&ioc| Hit { row, col: si, ioc, m: Span::CELL }));
+                    // the candidate suffixes of a group of rows are hashed, their slots
+                    // prefetched, then probed, as IPv4 cells are
+                    self.domains.for_each_candidate(cell, |hash, suffix| {
+                        self.domains.prefetch(hash);
+                        dpending[nd] = (row, hash, suffix);
+                        nd += 1;
+                        if nd == B {
+                            dflush(&dpending, hits);
+                            nd = 0;
+                        }
                     });
                     continue;
                 }
@@ -329,6 +346,7 @@ impl IocMatcher {
             push(hits, row, out);
         }
         flush(&pending[..np], hits);
+        dflush(&dpending[..nd], hits);
     }
 
     fn text(&self, t: &[u8], out: &mut Found) {
@@ -426,7 +444,7 @@ impl IocMatcher {
 
     /// Match the columns `specs` of `batches` (all with one schema); rows are numbered across
     /// batches from 0. Runs on the rayon pool in chunks of rows; hits come out in row order.
-    pub fn match_batches(&self, batches: &[RecordBatch], specs: &[ColumnSpec]) -> Result<RecordBatch, String> {
+    pub fn match_batches(&self, batches: &[RecordBatch], specs: &[ColumnSpec]) -> Result<Vec<RecordBatch>, String> {
         const CHUNK: usize = 32 * 1024;
         let mut prepared = Vec::with_capacity(batches.len());
         let mut tasks = Vec::new();
@@ -454,68 +472,103 @@ impl IocMatcher {
             }
             base += n as u64;
         }
-        let parts: Vec<Part> = tasks
+        #[cfg(target_arch = "x86_64")]
+        let ssse3 = std::arch::is_x86_feature_detected!("ssse3");
+        #[cfg(not(target_arch = "x86_64"))]
+        let ssse3 = false;
+        let parts: Vec<Option<RecordBatch>> = tasks
             .par_iter()
             .map(|&(bi, lo, hi, base)| {
-                let mut ctx = Ctx::default();
-                let mut out = Found::default();
-                let mut hits = Vec::new();
-                // column by column (one role per loop, predictable branches), then row order
-                for (si, (col, unless)) in prepared[bi].iter().enumerate() {
-                    let (role, si, u, rows) = (specs[si].role, si as u32, unless.as_deref(), lo..hi);
-                    let (c, o, h) = (&mut ctx, &mut out, &mut hits);
-                    match col {
-                        Col::Utf8(a) => self.column(role, si, |i| a.is_valid(i).then(|| a.value(i).as_bytes()), u, rows, c, o, h),
-                        Col::Large(a) => self.column(role, si, |i| a.is_valid(i).then(|| a.value(i).as_bytes()), u, rows, c, o, h),
-                        Col::View(a) => self.column(role, si, |i| a.is_valid(i).then(|| a.value(i).as_bytes()), u, rows, c, o, h),
-                        Col::Dict { .. } => self.column(role, si, |i| col.get(i), u, rows, c, o, h),
-                    }
-                }
-                hits.sort_by_key(|h| (h.row, h.col));
-                Part { bi, base, hits, spill: out.spill }
+                let hits = if ssse3 {
+                    // SAFETY: the CPU has SSSE3 (detected above)
+                    unsafe { self.task_ssse3(&prepared[bi], specs, lo..hi) }
+                } else {
+                    self.task::<false>(&prepared[bi], specs, lo..hi)
+                };
+                (!hits.0.is_empty()).then(|| hits_batch(&hits.0, &hits.1, base, &prepared[bi], specs)).transpose()
             })
-            .collect();
-        self.hits_batch(&parts, &prepared, specs)
+            .collect::<Result<_, String>>()?;
+        Ok(parts.into_iter().flatten().collect())
     }
 
-    /// The hits table: the cells (`value`) and matched texts are copied from the input columns
-    /// (or a part's spill) straight into the output buffers.
-    fn hits_batch(&self, parts: &[Part], prepared: &[Vec<(Col<'_>, Option<ArrayRef>)>], specs: &[ColumnSpec]) -> Result<RecordBatch, String> {
-        let n: usize = parts.iter().map(|p| p.hits.len()).sum();
-        let mut value_bytes = 0;
-        let mut matched_bytes = 0;
-        for p in parts {
-            for h in &p.hits {
-                let cell = prepared[p.bi][h.col as usize].0.get(h.row).unwrap_or_default();
-                value_bytes += cell.len();
-                matched_bytes += p.text(cell, h.m).len();
-            }
-        }
-        let names_bytes = parts.iter().flat_map(|p| &p.hits).map(|h| specs[h.col as usize].name.len()).sum();
-        let mut row = UInt64Builder::with_capacity(n);
-        let mut column = StringBuilder::with_capacity(n, names_bytes);
-        let mut ioc = UInt32Builder::with_capacity(n);
-        let mut value = StringBuilder::with_capacity(n, value_bytes);
-        let mut matched = StringBuilder::with_capacity(n, matched_bytes);
-        for p in parts {
-            for h in &p.hits {
-                let cell = prepared[p.bi][h.col as usize].0.get(h.row).unwrap_or_default();
-                row.append_value(p.base + h.row as u64);
-                column.append_value(&specs[h.col as usize].name);
-                ioc.append_value(h.ioc);
-                append_text(&mut value, cell);
-                append_text(&mut matched, p.text(cell, h.m));
-            }
-        }
-        let cols: Vec<ArrayRef> = vec![
-            Arc::new(row.finish()),
-            Arc::new(column.finish()),
-            Arc::new(ioc.finish()),
-            Arc::new(value.finish()),
-            Arc::new(matched.finish()),
-        ];
-        RecordBatch::try_new(hits_schema(), cols).map_err(|e| e.to_string())
+    /// [`Self::task`] compiled for CPUs with SSSE3 (IPv4 cells parsed by [`super::v4_ssse3`]).
+    ///
+    /// # Safety
+    /// The CPU must support SSSE3.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "ssse3")]
+    unsafe fn task_ssse3(&self, cols: &[(Col<'_>, Option<ArrayRef>)], specs: &[ColumnSpec], rows: std::ops::Range<usize>) -> (Vec<Hit>, Vec<u8>) {
+        self.task::<true>(cols, specs, rows)
     }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    unsafe fn task_ssse3(&self, cols: &[(Col<'_>, Option<ArrayRef>)], specs: &[ColumnSpec], rows: std::ops::Range<usize>) -> (Vec<Hit>, Vec<u8>) {
+        self.task::<false>(cols, specs, rows)
+    }
+
+    /// The hits of rows `rows` of one batch's columns `cols`, in row order, with the spill of
+    /// their decoded matched texts. `SSSE3`: the CPU has it (see [`Self::task_ssse3`]).
+    #[inline(always)]
+    fn task<const SSSE3: bool>(&self, cols: &[(Col<'_>, Option<ArrayRef>)], specs: &[ColumnSpec], rows: std::ops::Range<usize>) -> (Vec<Hit>, Vec<u8>) {
+        let mut ctx = Ctx::default();
+        let mut out = Found::default();
+        let mut hits = Vec::new();
+        // column by column (one role per loop, predictable branches), then row order
+        for (si, (col, unless)) in cols.iter().enumerate() {
+            let (role, si, u, rows) = (specs[si].role, si as u32, unless.as_deref(), rows.clone());
+            let (c, o, h) = (&mut ctx, &mut out, &mut hits);
+            match col {
+                Col::Utf8(a) => self.column::<SSSE3>(role, si, |i| a.is_valid(i).then(|| a.value(i).as_bytes()), u, rows, c, o, h),
+                Col::Large(a) => self.column::<SSSE3>(role, si, |i| a.is_valid(i).then(|| a.value(i).as_bytes()), u, rows, c, o, h),
+                Col::View(a) => self.column::<SSSE3>(role, si, |i| a.is_valid(i).then(|| a.value(i).as_bytes()), u, rows, c, o, h),
+                Col::Dict { .. } => self.column::<SSSE3>(role, si, |i| col.get(i), u, rows, c, o, h),
+            }
+        }
+        hits.sort_by_key(|h| (h.row, h.col));
+        (hits, out.spill)
+    }
+}
+
+/// The IPv4 address that is the whole of `b`; `SSSE3`: the CPU has it.
+#[inline(always)]
+fn v4<const SSSE3: bool>(b: &[u8]) -> Option<u32> {
+    #[cfg(target_arch = "x86_64")]
+    if SSSE3 {
+        // SAFETY: `SSSE3` is true only under `task_ssse3`, entered after the CPU was checked
+        return unsafe { super::v4_ssse3::parse_v4(b) };
+    }
+    parse_v4(b)
+}
+
+/// The hits of one task as a table: the cells (`value`) and matched texts are copied from the
+/// input columns (or the task's spill of decoded text) straight into the output buffers.
+/// `base` is the global index of the batch's first row.
+fn hits_batch(hits: &[Hit], spill: &[u8], base: u64, cols: &[(Col<'_>, Option<ArrayRef>)], specs: &[ColumnSpec]) -> Result<RecordBatch, String> {
+    let n = hits.len();
+    let cell = |h: &Hit| cols[h.col as usize].0.get(h.row).unwrap_or_default();
+    let (mut value_bytes, mut matched_bytes, mut names_bytes) = (0, 0, 0);
+    for h in hits {
+        let c = cell(h);
+        value_bytes += c.len();
+        matched_bytes += span_text(c, spill, h.m).len();
+        names_bytes += specs[h.col as usize].name.len();
+    }
+    let mut row = UInt64Builder::with_capacity(n);
+    let mut column = StringBuilder::with_capacity(n, names_bytes);
+    let mut ioc = UInt32Builder::with_capacity(n);
+    let mut value = StringBuilder::with_capacity(n, value_bytes);
+    let mut matched = StringBuilder::with_capacity(n, matched_bytes);
+    for h in hits {
+        let c = cell(h);
+        row.append_value(base + h.row as u64);
+        column.append_value(&specs[h.col as usize].name);
+        ioc.append_value(h.ioc);
+        append_text(&mut value, c);
+        append_text(&mut matched, span_text(c, spill, h.m));
+    }
+    let cols: Vec<ArrayRef> =
+        vec![Arc::new(row.finish()), Arc::new(column.finish()), Arc::new(ioc.finish()), Arc::new(value.finish()), Arc::new(matched.finish())];
+    RecordBatch::try_new(hits_schema(), cols).map_err(|e| e.to_string())
 }
 
 /// Append bytes that are UTF-8 (cells of string columns, and whole tokens of them) as they
@@ -601,20 +654,6 @@ fn plain_host(cell: &[u8]) -> bool {
     !cell.is_empty() && !cell[0].is_ascii_digit() && !cell.iter().fold(false, |any, &b| any | matches!(b, b':' | b'/' | b'@'))
 }
 
-/// The hits of one task (a range of rows of one batch).
-struct Part {
-    bi: usize,
-    base: u64,
-    hits: Vec<Hit>,
-    spill: Vec<u8>,
-}
-
-impl Part {
-    fn text<'a>(&'a self, cell: &'a [u8], span: Span) -> &'a [u8] {
-        span_text(cell, &self.spill, span)
-    }
-}
-
 #[derive(Default)]
 struct Ctx {
     a: Vec<u8>,
@@ -691,6 +730,10 @@ impl<'a> Col<'a> {
 mod tests {
     use super::*;
     use crate::ioc::normalize;
+
+    fn concat(batches: Vec<RecordBatch>) -> RecordBatch {
+        arrow_select::concat::concat_batches(&hits_schema(), &batches).unwrap()
+    }
 
     fn set(iocs: &[(&str, &str)]) -> IocMatcher {
         let v: Vec<(Kind, String)> =
@@ -772,7 +815,7 @@ mod tests {
                 ColumnSpec { name: "src_ip".into(), role: Role::Ip, unless: None },
                 ColumnSpec { name: "domain".into(), role: Role::Domain, unless: None },
             ];
-            let hits = m.match_batches(&[batch.clone(), batch], &specs).unwrap();
+            let hits = concat(m.match_batches(&[batch.clone(), batch], &specs).unwrap());
             let rows: Vec<u64> = hits.column(0).as_primitive::<arrow_array::types::UInt64Type>().values().to_vec();
             let iocs: Vec<u32> = hits.column(2).as_primitive::<arrow_array::types::UInt32Type>().values().to_vec();
             assert_eq!(rows, vec![0, 0, 1, 3, 4, 4, 5, 7]);
@@ -796,7 +839,7 @@ mod tests {
             ColumnSpec { name: "url".into(), role: Role::Text, unless: None },
             ColumnSpec { name: "domain".into(), role: Role::Domain, unless: None },
         ];
-        let hits = m.match_batches(&[batch], &specs).unwrap();
+        let hits = concat(m.match_batches(&[batch], &specs).unwrap());
         let text = |c: usize| -> Vec<String> { hits.column(c).as_string::<i32>().iter().map(|v| v.unwrap().to_string()).collect() };
         let got: Vec<(String, String, String)> =
             text(1).into_iter().zip(text(3)).zip(text(4)).map(|((c, v), m)| (c, v, m)).collect();

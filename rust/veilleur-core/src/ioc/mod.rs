@@ -10,6 +10,8 @@ pub mod ip;
 pub mod matcher;
 pub mod normalize;
 pub mod text;
+#[cfg(target_arch = "x86_64")]
+pub mod v4_ssse3;
 
 pub use matcher::{hits_schema, IocMatcher, Role};
 pub use normalize::{guess_kind, normalize, refang};
