@@ -577,7 +577,9 @@ class IocSet:
             cols = list(dict.fromkeys([spec[0]] + ([spec[2]] if spec[2] else [])))
             part = pl.DataFrame(matcher.match_table(arrow_source(df.select(cols), "table"), [spec]))
             raws.append(part.with_columns(pl.lit(i, dtype=pl.UInt32).alias("_spec")))
-        if raws:
+        if len(raws) == 1:  # already in row order
+            raw = raws[0].drop("_spec")
+        elif raws:
             raw = pl.concat(raws, how="vertical").sort("row", "_spec", maintain_order=True).drop("_spec")
         else:  # no column to match: the engine's empty result, for its schema
             raw = pl.DataFrame(matcher.match_table(arrow_source(df.head(0), "table"), []))

@@ -1,9 +1,10 @@
-//! Domain suffixes on label boundaries: a hash table keyed by a hash computed label by label
-//! from the right (the "reversed-label" order), so one right-to-left pass over a host probes
-//! `com`, `evil.com`, `a.evil.com`, ... with an incrementally extended hash and no copy.
+//! Domain suffixes on label boundaries: a hash table keyed by a hash of the name read in
+//! 8-byte words from its right end, so one right-to-left pass over a host, a word at a time,
+//! gives the hashes of `com`, `evil.com`, `a.evil.com`, ... (each extends the words folded so
+//! far with its own leftmost, partial word) with no copy and no byte-by-byte scan.
 //! Comparison is ASCII case-insensitive; a trailing dot on the host is ignored.
 
-use super::ip::prefetch;
+use super::ip::{eq_bytes, prefetch};
 
 const K: u64 = 0x9E37_79B9_7F4A_7C15;
 const TAG: u64 = 0xffff_ffff_0000_0000;
@@ -41,18 +42,41 @@ fn load(s: &[u8], start: usize, n: usize) -> u64 {
     }
 }
 
-/// Extend the hash of a suffix by the label `s[start..end]` to its left (8 bytes a step,
-/// ASCII case folded).
+/// The 8 bytes of `s` that end at `end` as a little-endian word, ASCII lower-cased; bytes
+/// before the start of `s` read as zero.
 #[inline]
-fn mix_label(mut h: u64, s: &[u8], start: usize, end: usize) -> u64 {
-    let mut i = start;
-    while i < end {
-        let n = (end - i).min(8);
-        h = (h ^ lower8(load(s, i, n))).wrapping_mul(K).rotate_left(29);
-        i += n;
-    }
-    (h ^ ((end - start) as u64) << 1 ^ 1).wrapping_mul(K)
+fn word_ending(s: &[u8], end: usize) -> u64 {
+    lower8(if end >= 8 { load(s, end - 8, 8) } else { load(s, 0, end) << (8 * (8 - end)) })
 }
+
+/// Fold a whole word of a suffix into its hash.
+#[inline]
+fn mix(h: u64, w: u64) -> u64 {
+    (h ^ w).wrapping_mul(K).rotate_left(29)
+}
+
+/// The hash of a suffix of `len` bytes: `h` (its whole words, from the right) with its
+/// leftmost word `w` (the bytes before the suffix zeroed).
+#[inline]
+fn finish(h: u64, w: u64, len: usize) -> u64 {
+    (mix(h, w) ^ (len as u64) << 1 ^ 1).wrapping_mul(K)
+}
+
+/// The hash of a name (lower-cased, no trailing dot), as [`DomainTable::for_each_candidate`]
+/// computes it for a suffix of a host.
+fn hash_name(name: &[u8]) -> u64 {
+    let mut h = K;
+    let mut end = name.len();
+    while end >= 8 {
+        h = mix(h, word_ending(name, end));
+        end -= 8;
+    }
+    finish(h, if end == 0 { 0 } else { word_ending(name, end) }, name.len())
+}
+
+#[derive(Clone, Copy)]
+#[repr(align(32))]
+struct Bucket([u64; 4]);
 
 struct Entry {
     hash: u64,
@@ -62,9 +86,10 @@ struct Entry {
 
 /// Domain-suffix matcher.
 pub struct DomainTable {
-    /// 0 = empty, else `(hash >> 32) << 32 | (entry index + 1)`: a miss is decided on the
-    /// slot alone, without touching the entry.
-    slots: Vec<u64>,
+    /// Open addressing by buckets of four slots (one 32-byte line); a slot is 0 (empty) or
+    /// `(hash >> 32) << 32 | (entry index + 1)`: a miss is decided on the bucket alone,
+    /// without touching an entry.
+    buckets: Vec<Bucket>,
     mask: usize,
     entries: Vec<Entry>,
     max_labels: usize,
@@ -79,47 +104,36 @@ fn label_bit(labels: usize) -> u64 {
     1 << (labels.clamp(1, 64) - 1)
 }
 
-fn hash_name(name: &[u8]) -> u64 {
-    let mut h = K;
-    let mut end = name.len();
-    loop {
-        let start = name[..end].iter().rposition(|&b| b == b'.').map_or(0, |i| i + 1);
-        h = mix_label(h, name, start, end);
-        if start == 0 {
-            return h;
-        }
-        end = start - 1;
-    }
-}
-
 impl DomainTable {
     /// `entries`: (normalised domain, indicator id).
     pub fn new(entries: &[(&str, u32)]) -> Self {
-        let cap = (entries.len() * 2).next_power_of_two().max(16);
-        let mut t = DomainTable { slots: vec![0; cap], mask: cap - 1, entries: Vec::new(), max_labels: 0, label_counts: 0 };
+        let buckets = (entries.len() / 2).next_power_of_two().max(4); // at most half full
+        let mut t = DomainTable { buckets: vec![Bucket([0; 4]); buckets], mask: buckets - 1, entries: Vec::new(), max_labels: 0, label_counts: 0 };
         for &(name, id) in entries {
             let name = name.as_bytes();
             let labels = name.split(|&b| b == b'.').count();
             t.max_labels = t.max_labels.max(labels);
             t.label_counts |= label_bit(labels);
             let hash = hash_name(name);
-            let mut s = (hash as usize) & t.mask;
-            loop {
-                match t.slots[s] {
-                    0 => {
-                        t.entries.push(Entry { hash, name: name.into(), ids: vec![id] });
-                        t.slots[s] = (hash & TAG) | t.entries.len() as u64;
-                        break;
-                    }
-                    e => {
-                        let en = &mut t.entries[(e & !TAG) as usize - 1];
-                        if en.hash == hash && &*en.name == name {
-                            en.ids.push(id);
-                            break;
+            let mut b = (hash as usize) & t.mask;
+            'find: loop {
+                for k in 0..4 {
+                    match t.buckets[b].0[k] {
+                        0 => {
+                            t.entries.push(Entry { hash, name: name.into(), ids: vec![id] });
+                            t.buckets[b].0[k] = (hash & TAG) | t.entries.len() as u64;
+                            break 'find;
+                        }
+                        e => {
+                            let en = &mut t.entries[(e & !TAG) as usize - 1];
+                            if en.hash == hash && &*en.name == name {
+                                en.ids.push(id);
+                                break 'find;
+                            }
                         }
                     }
                 }
-                s = (s + 1) & t.mask;
+                b = (b + 1) & t.mask;
             }
         }
         t
@@ -130,33 +144,35 @@ impl DomainTable {
     }
 
     /// The indicators of the suffix `name` whose hash (as [`Self::for_each_candidate`] gives
-    /// it) is `hash`.
+    /// it) is `hash`. The four slots of a bucket are compared without a branch each: a miss
+    /// (almost every probe) costs one well-predicted branch.
     #[inline]
     pub fn probe(&self, hash: u64, name: &[u8]) -> Option<&[u32]> {
-        let mut s = (hash as usize) & self.mask;
+        let mut b = (hash as usize) & self.mask;
         loop {
-            match self.slots[s] {
-                0 => return None,
-                e => {
-                    if (e ^ hash) & TAG != 0 {
-                        s = (s + 1) & self.mask;
-                        continue;
-                    }
-                    let en = &self.entries[(e & !TAG) as usize - 1];
-                    if en.hash == hash && en.name.eq_ignore_ascii_case(name) {
-                        return Some(&en.ids);
-                    }
+            let slots = &self.buckets[b].0;
+            let same = |e: u64| u8::from(e != 0 && (e ^ hash) & TAG == 0);
+            let mut found = same(slots[0]) | same(slots[1]) << 1 | same(slots[2]) << 2 | same(slots[3]) << 3;
+            while found != 0 {
+                let e = slots[found.trailing_zeros() as usize];
+                found &= found - 1;
+                let en = &self.entries[(e & !TAG) as usize - 1];
+                if en.hash == hash && en.name.eq_ignore_ascii_case(name) {
+                    return Some(&en.ids);
                 }
             }
-            s = (s + 1) & self.mask;
+            if slots[3] == 0 {
+                return None; // slots fill in order: a bucket with room ends the chain
+            }
+            b = (b + 1) & self.mask;
         }
     }
 
-    /// Hint the cache about the slot [`Self::probe`] reads first for `hash`: the probes of a
-    /// batch of rows then overlap their cache misses.
+    /// Hint the cache about the bucket [`Self::probe`] reads first for `hash`: the probes of
+    /// a batch of rows then overlap their cache misses.
     #[inline]
     pub fn prefetch(&self, hash: u64) {
-        prefetch(&self.slots[(hash as usize) & self.mask]);
+        prefetch(&self.buckets[(hash as usize) & self.mask]);
     }
 
     /// Call `f(hash, suffix)` for every suffix of `host` on a label boundary that could be an
@@ -169,26 +185,50 @@ impl DomainTable {
             return;
         }
         let host = host.strip_suffix(b".").unwrap_or(host);
-        let mut h = K;
-        let mut end = host.len();
+        let n = host.len();
+        let mut h = K; // the whole words right of the current one
+        let mut end = n; // end of the current word
+        let mut label_end = n; // end of the label being read
         let mut labels = 0;
-        while labels < self.max_labels {
-            let mut start = end;
-            while start > 0 && host[start - 1] != b'.' {
-                start -= 1;
+        while end > 0 {
+            let w = word_ending(host, end);
+            let first = end.saturating_sub(8); // the word's first byte in `host`
+            // dots of the word, from the right: each ends a label
+            let mut dots = eq_bytes(w, b'.');
+            while dots != 0 {
+                let top = 63 - dots.leading_zeros() as usize; // bit 7 of the dot's byte
+                dots &= !(1u64 << top);
+                let start = end + top / 8 + 1 - 8; // the label after the dot (bytes before the host are no dots)
+                if start == label_end {
+                    return; // empty label: not a host name
+                }
+                labels += 1;
+                if self.label_counts & label_bit(labels) != 0 {
+                    // the word's bytes from `start` on (none when the dot is its last byte)
+                    let before = start + 8 - end;
+                    let kept = if before == 8 { 0 } else { w & (u64::MAX << (8 * before)) };
+                    f(finish(h, kept, n - start), &host[start..]);
+                }
+                if labels == self.max_labels {
+                    return;
+                }
+                label_end = start - 1;
             }
-            if start == end {
-                return; // empty label: not a host name
-            }
-            h = mix_label(h, host, start, end);
-            labels += 1;
-            if self.label_counts & label_bit(labels) != 0 {
-                f(h, &host[start..]);
-            }
-            if start == 0 {
+            if first == 0 {
+                // the host's first label, the word's remaining bytes
+                if label_end == 0 {
+                    return;
+                }
+                labels += 1;
+                if self.label_counts & label_bit(labels) != 0 {
+                    // a whole first word is folded as hash_name folds it
+                    let (h, w) = if end == 8 { (mix(h, w), 0) } else { (h, w) };
+                    f(finish(h, w, n), host);
+                }
                 return;
             }
-            end = start - 1;
+            h = mix(h, w);
+            end = first;
         }
     }
 
@@ -239,6 +279,40 @@ mod tests {
         assert_eq!(hits(&t, long), vec![0, 1]);
         assert_eq!(hits(&t, "x.EXAMPLE-DOMAIN.com"), vec![0]);
         assert!(hits(&t, "example-domain.co").is_empty());
+    }
+
+    /// The walk over a host gives, for each suffix on a label boundary, the hash of that suffix
+    /// as a name: hosts of every length around the word size, dots everywhere.
+    #[test]
+    fn walk_hashes_are_name_hashes() {
+        let all = DomainTable { buckets: vec![Bucket([0; 4]); 4], mask: 3, entries: vec![Entry { hash: 0, name: Box::new([]), ids: vec![] }], max_labels: 64, label_counts: u64::MAX };
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = 1 + (x % 40) as usize;
+            let host: Vec<u8> = (0..len).map(|i| b"ab.cD-9.xyz.Q"[((x >> (i % 60)) as usize + i) % 13]).collect();
+            let mut got = Vec::new();
+            all.for_each_candidate(&host, |h, suffix| got.push((h, suffix.to_vec())));
+            // what the walk must give: every suffix on a label boundary, shortest first, until an empty label
+            let mut want = Vec::new();
+            let trimmed = host.strip_suffix(b".").unwrap_or(&host);
+            let mut end = trimmed.len();
+            loop {
+                let start = trimmed[..end].iter().rposition(|&b| b == b'.').map_or(0, |i| i + 1);
+                if start == end {
+                    break;
+                }
+                let suffix = &trimmed[start..];
+                want.push((hash_name(&suffix.to_ascii_lowercase()), suffix.to_vec()));
+                if start == 0 {
+                    break;
+                }
+                end = start - 1;
+            }
+            assert_eq!(got, want, "{:?}", String::from_utf8_lossy(&host));
+        }
     }
 
     #[test]

@@ -198,7 +198,7 @@ fn movemask(m: u64) -> u32 {
 
 /// 0x80 in each byte of `w` (all < 0x80 or not) equal to `c`, exactly.
 #[inline]
-fn eq_bytes(w: u64, c: u8) -> u64 {
+pub(super) fn eq_bytes(w: u64, c: u8) -> u64 {
     const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     let x = w ^ (u64::from(c) * 0x0101_0101_0101_0101);
     !(((x & LO7) + LO7) | x | LO7)
