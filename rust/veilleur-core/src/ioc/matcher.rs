@@ -548,12 +548,12 @@ fn v4<const SSSE3: bool>(b: &[u8]) -> Option<u32> {
 /// `base` is the global index of the batch's first row.
 fn hits_batch(hits: &[Hit], spill: &[u8], base: u64, cols: &[(Col<'_>, Option<ArrayRef>)], specs: &[ColumnSpec]) -> Result<RecordBatch, String> {
     let n = hits.len();
-    let cell = |h: &Hit| cols[h.col as usize].0.get(h.row).unwrap_or_default();
+    // each hit's cell, read once (a random access into the column)
+    let cells: Vec<&str> = hits.iter().map(|h| cols[h.col as usize].0.get_str(h.row).unwrap_or_default()).collect();
     let (mut value_bytes, mut matched_bytes, mut names_bytes) = (0, 0, 0);
-    for h in hits {
-        let c = cell(h);
+    for (h, c) in hits.iter().zip(&cells) {
         value_bytes += c.len();
-        matched_bytes += span_text(c, spill, h.m).len();
+        matched_bytes += span_text(c.as_bytes(), spill, h.m).len();
         names_bytes += specs[h.col as usize].name.len();
     }
     let mut row = UInt64Builder::with_capacity(n);
@@ -561,27 +561,30 @@ fn hits_batch(hits: &[Hit], spill: &[u8], base: u64, cols: &[(Col<'_>, Option<Ar
     let mut ioc = UInt32Builder::with_capacity(n);
     let mut value = StringBuilder::with_capacity(n, value_bytes);
     let mut matched = StringBuilder::with_capacity(n, matched_bytes);
-    for h in hits {
-        let c = cell(h);
+    for (h, c) in hits.iter().zip(&cells) {
         row.append_value(base + h.row as u64);
         column.append_value(&specs[h.col as usize].name);
         ioc.append_value(h.ioc);
-        append_text(&mut value, c);
-        append_text(&mut matched, span_text(c, spill, h.m));
+        value.append_value(c);
+        matched.append_value(span_str(c, spill, h.m));
     }
     let cols: Vec<ArrayRef> =
         vec![Arc::new(row.finish()), Arc::new(column.finish()), Arc::new(ioc.finish()), Arc::new(value.finish()), Arc::new(matched.finish())];
     RecordBatch::try_new(hits_schema(), cols).map_err(|e| e.to_string())
 }
 
-/// Append bytes that are UTF-8 (cells of string columns, and whole tokens of them) as they
-/// are; anything else (a percent-decoded text) lossily.
-#[inline]
-fn append_text(b: &mut StringBuilder, t: &[u8]) {
-    match simdutf8::basic::from_utf8(t) {
-        Ok(s) => b.append_value(s),
-        Err(_) => b.append_value(String::from_utf8_lossy(t)),
+/// The text of `span` as a string: a slice of the cell (spans of a cell fall on character
+/// boundaries: tokens end at ASCII bytes and patterns are whole characters; checked, not
+/// assumed) or the decoded text of the spill, lossily when it is not UTF-8.
+fn span_str<'a>(cell: &'a str, spill: &'a [u8], span: Span) -> std::borrow::Cow<'a, str> {
+    let bytes = span_text(cell.as_bytes(), spill, span);
+    if !span.spilled {
+        let start = bytes.as_ptr() as usize - cell.as_ptr() as usize;
+        if let Some(s) = cell.get(start..start + bytes.len()) {
+            return s.into();
+        }
     }
+    String::from_utf8_lossy(bytes)
 }
 
 /// Where a hit's matched text is: `len` bytes at `start` of the cell, or of the spill buffer
@@ -727,6 +730,22 @@ impl<'a> Col<'a> {
             }
             _ => return None,
         })
+    }
+
+    /// Cell `i` as a string (null: `None`).
+    #[inline]
+    fn get_str(&self, i: usize) -> Option<&'a str> {
+        match self {
+            Col::Utf8(a) => a.is_valid(i).then(|| a.value(i)),
+            Col::Large(a) => a.is_valid(i).then(|| a.value(i)),
+            Col::View(a) => a.is_valid(i).then(|| a.value(i)),
+            Col::Dict { keys, nulls, values } => {
+                if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
+                    return None;
+                }
+                values.get_str(keys[i])
+            }
+        }
     }
 
     #[inline]
