@@ -146,7 +146,7 @@ impl DomainTable {
     /// The indicators of the suffix `name` whose hash (as [`Self::for_each_candidate`] gives
     /// it) is `hash`. The four slots of a bucket are compared without a branch each: a miss
     /// (almost every probe) costs one well-predicted branch.
-    #[inline]
+    #[inline(always)]
     pub fn probe(&self, hash: u64, name: &[u8]) -> Option<&[u32]> {
         let mut b = (hash as usize) & self.mask;
         loop {

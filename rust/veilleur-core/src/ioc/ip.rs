@@ -153,7 +153,7 @@ impl IpTable {
     }
 
     /// Indicators covering an IPv4 address (sorted ids).
-    #[inline]
+    #[inline(always)]
     pub fn lookup_v4(&self, a: u32) -> &[u32] {
         let k = (a >> 16) as usize;
         let e = self.v4_index[k];
