@@ -573,14 +573,13 @@ class IocSet:
         # copies the views of what it exports, so a wide export would cost memory and time
         matcher = self._compiled()
         raws = []
-        for i, spec in enumerate(specs):
+        for spec in specs:
             cols = list(dict.fromkeys([spec[0]] + ([spec[2]] if spec[2] else [])))
-            part = pl.DataFrame(matcher.match_table(arrow_source(df.select(cols), "table"), [spec]))
-            raws.append(part.with_columns(pl.lit(i, dtype=pl.UInt32).alias("_spec")))
+            raws.append(pl.DataFrame(matcher.match_table(arrow_source(df.select(cols), "table"), [spec])))
         if len(raws) == 1:  # already in row order
-            raw = raws[0].drop("_spec")
-        elif raws:
-            raw = pl.concat(raws, how="vertical").sort("row", "_spec", maintain_order=True).drop("_spec")
+            raw = raws[0]
+        elif raws:  # each in row order: a stable sort on the row keeps the columns' order in a row
+            raw = pl.concat(raws, how="vertical").sort("row", maintain_order=True)
         else:  # no column to match: the engine's empty result, for its schema
             raw = pl.DataFrame(matcher.match_table(arrow_source(df.head(0), "table"), []))
         prov_types = {
