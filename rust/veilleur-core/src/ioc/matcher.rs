@@ -96,6 +96,8 @@ pub struct IocMatcher {
     url_ac: Option<AhoCorasick>,
     /// per URL pattern: indicator id, byte offset where the case-sensitive part begins
     url_pats: Vec<(u32, usize)>,
+    /// `://`, when every URL pattern has it: a text without it is not searched for URLs
+    url_scheme: Option<memchr::memmem::Finder<'static>>,
     sub_ac: Option<AhoCorasick>,
     sub_ids: Vec<u32>,
     uas: HashMap<Box<[u8]>, Vec<u32>>,
@@ -165,6 +167,7 @@ impl IocMatcher {
                     .map_err(|e| e.to_string())?,
             )
         };
+        let url_scheme = url_texts.iter().all(|u| u.windows(3).any(|w| w == b"://")).then(|| memchr::memmem::Finder::new(b"://"));
         let sub_ac = if sub_texts.is_empty() {
             None
         } else {
@@ -182,6 +185,7 @@ impl IocMatcher {
             domains: DomainTable::new(&dom),
             url_ac,
             url_pats,
+            url_scheme,
             sub_ac,
             sub_ids,
             uas,
@@ -351,7 +355,8 @@ impl IocMatcher {
 
     fn text(&self, t: &[u8], out: &mut Found) {
         self.tokens(t, out);
-        if let Some(ac) = &self.url_ac {
+        let may_hold_url = self.url_scheme.as_ref().is_none_or(|f| f.find(t).is_some());
+        if let Some(ac) = self.url_ac.as_ref().filter(|_| may_hold_url) {
             for m in ac.find_overlapping_iter(t) {
                 let (s, e) = (m.start(), m.end());
                 let (id, cs) = self.url_pats[m.pattern().as_usize()];
@@ -385,7 +390,15 @@ impl IocMatcher {
         if t.is_empty() {
             return;
         }
-        if let Some(at) = memchr::memrchr(b'@', t) {
+        // one pass for the last '@' and the colons (tokens are short: cheaper than memchr calls)
+        let (mut last_at, mut colons) = (None, 0usize);
+        for (i, &b) in t.iter().enumerate() {
+            if b == b'@' {
+                last_at = Some(i);
+            }
+            colons += usize::from(b == b':');
+        }
+        if let Some(at) = last_at {
             if !self.emails.is_empty() && t.len() <= 254 {
                 let mut buf = [0u8; 254];
                 let low = &mut buf[..t.len()];
@@ -398,7 +411,6 @@ impl IocMatcher {
             self.token(&t[at + 1..], out);
             return;
         }
-        let colons = memchr::memchr_iter(b':', t).count();
         if colons >= 2 {
             if let Some(ip) = parse_ip(t) {
                 out.emit(self.ips.lookup(ip), t);
@@ -437,7 +449,7 @@ impl IocMatcher {
             }
             return;
         }
-        if !self.domains.is_empty() && memchr::memchr(b'.', t).is_some() {
+        if !self.domains.is_empty() && t.contains(&b'.') {
             self.domains.for_each_match(t, |ids, _| out.emit(ids, t));
         }
     }
@@ -850,6 +862,10 @@ mod tests {
         assert_eq!(ids(&v6, Role::Text, "from 2001:db8:: to"), vec![0]);
         assert_eq!(ids(&m, Role::Email, "BAD@evil.org"), vec![6]);
         assert_eq!(ids(&m, Role::Email, "x@a.evil.com"), vec![1]);
+        // a URL indicator without a scheme: texts without `://` are searched for it too
+        let bare = set(&[("url", "evil.example/dl/x.sh"), ("url", "http://203.0.113.7/x.sh")]);
+        assert_eq!(ids(&bare, Role::Text, "GET evil.example/dl/x.sh"), vec![0]);
+        assert_eq!(ids(&bare, Role::Text, "http://203.0.113.7/x.sh"), vec![1]);
     }
 
     #[test]
