@@ -96,6 +96,10 @@ pub struct DomainTable {
     /// bit `k - 1` set: some indicator has `k` labels (bit 63: 64 or more); suffixes of
     /// other lengths are not probed (e.g. the TLD alone, when no indicator is a bare TLD)
     label_counts: u64,
+    /// the hashes (low bit set) of the indicators' last labels, open addressing, at most a
+    /// quarter full: a host whose last label is none of them (`html` of `index.html` in a
+    /// URL, a TLD no indicator has) is not probed further. A few KB: stays in cache.
+    tlds: Vec<u64>,
 }
 
 /// The bit of [`DomainTable::label_counts`] for names of `labels` labels (≥ 1).
@@ -108,7 +112,26 @@ impl DomainTable {
     /// `entries`: (normalised domain, indicator id).
     pub fn new(entries: &[(&str, u32)]) -> Self {
         let buckets = (entries.len() / 2).next_power_of_two().max(4); // at most half full
-        let mut t = DomainTable { buckets: vec![Bucket([0; 4]); buckets], mask: buckets - 1, entries: Vec::new(), max_labels: 0, label_counts: 0 };
+        let mut tld_hashes: Vec<u64> = entries.iter().map(|(n, _)| hash_name(n.rsplit('.').next().unwrap_or(n).as_bytes())).collect();
+        tld_hashes.sort_unstable();
+        tld_hashes.dedup();
+        let tld_slots = (tld_hashes.len() * 4).next_power_of_two().max(8);
+        let mut tlds = vec![0u64; tld_slots];
+        for h in tld_hashes {
+            let mut s = (h >> 40) as usize & (tld_slots - 1);
+            while tlds[s] != 0 {
+                s = (s + 1) & (tld_slots - 1);
+            }
+            tlds[s] = h | 1; // never 0 (an empty slot)
+        }
+        let mut t = DomainTable {
+            buckets: vec![Bucket([0; 4]); buckets],
+            mask: buckets - 1,
+            entries: Vec::new(),
+            max_labels: 0,
+            label_counts: 0,
+            tlds,
+        };
         for &(name, id) in entries {
             let name = name.as_bytes();
             let labels = name.split(|&b| b == b'.').count();
@@ -168,6 +191,20 @@ impl DomainTable {
         }
     }
 
+    /// Whether some indicator ends with the label whose hash (as a name) is `hash`.
+    #[inline(always)]
+    fn is_tld(&self, hash: u64) -> bool {
+        let (mask, want) = (self.tlds.len() - 1, hash | 1);
+        let mut s = (hash >> 40) as usize & mask;
+        loop {
+            match self.tlds[s] {
+                0 => return false,
+                e if e == want => return true,
+                _ => s = (s + 1) & mask,
+            }
+        }
+    }
+
     /// Hint the cache about the bucket [`Self::probe`] reads first for `hash`: the probes of
     /// a batch of rows then overlap their cache misses.
     #[inline]
@@ -178,9 +215,12 @@ impl DomainTable {
     /// Call `f(hash, suffix)` for every suffix of `host` on a label boundary that could be an
     /// indicator (some indicator has its number of labels), from the shortest: what
     /// [`Self::probe`] is to be asked. `host` is a bare host name (no port, no scheme); a
-    /// trailing dot is ignored, an empty label ends the walk.
+    /// trailing dot is ignored, an empty label ends the walk. `text`: `host` is a token of free
+    /// text (as often a file name such as `index.html` as a host), left at its last label when
+    /// no indicator ends with that label (a lookup in a small table: not worth it for the cells
+    /// of a domain column, whose last labels are mostly those of indicators anyway).
     #[inline]
-    pub fn for_each_candidate<'h>(&self, host: &'h [u8], mut f: impl FnMut(u64, &'h [u8])) {
+    pub fn for_each_candidate<'h>(&self, host: &'h [u8], text: bool, mut f: impl FnMut(u64, &'h [u8])) {
         if self.entries.is_empty() {
             return;
         }
@@ -203,11 +243,17 @@ impl DomainTable {
                     return; // empty label: not a host name
                 }
                 labels += 1;
-                if self.label_counts & label_bit(labels) != 0 {
+                if (text && labels == 1) || self.label_counts & label_bit(labels) != 0 {
                     // the word's bytes from `start` on (none when the dot is its last byte)
                     let before = start + 8 - end;
                     let kept = if before == 8 { 0 } else { w & (u64::MAX << (8 * before)) };
-                    f(finish(h, kept, n - start), &host[start..]);
+                    let hash = finish(h, kept, n - start);
+                    if text && labels == 1 && !self.is_tld(hash) {
+                        return;
+                    }
+                    if self.label_counts & label_bit(labels) != 0 {
+                        f(hash, &host[start..]);
+                    }
                 }
                 if labels == self.max_labels {
                     return;
@@ -223,7 +269,10 @@ impl DomainTable {
                 if self.label_counts & label_bit(labels) != 0 {
                     // a whole first word is folded as hash_name folds it
                     let (h, w) = if end == 8 { (mix(h, w), 0) } else { (h, w) };
-                    f(finish(h, w, n), host);
+                    let hash = finish(h, w, n);
+                    if !text || labels > 1 || self.is_tld(hash) {
+                        f(hash, host);
+                    }
                 }
                 return;
             }
@@ -233,10 +282,11 @@ impl DomainTable {
     }
 
     /// Call `f(ids, suffix)` for every indicator domain that `host` equals or is a subdomain
-    /// of (label boundaries only). `host` is a bare host name (no port, no scheme).
+    /// of (label boundaries only). `host` is a bare host name (no port, no scheme); `text` as
+    /// for [`Self::for_each_candidate`].
     #[inline]
-    pub fn for_each_match(&self, host: &[u8], mut f: impl FnMut(&[u32], &[u8])) {
-        self.for_each_candidate(host, |h, suffix| {
+    pub fn for_each_match(&self, host: &[u8], text: bool, mut f: impl FnMut(&[u32], &[u8])) {
+        self.for_each_candidate(host, text, |h, suffix| {
             if let Some(ids) = self.probe(h, suffix) {
                 f(ids, suffix);
             }
@@ -250,7 +300,7 @@ mod tests {
 
     fn hits(t: &DomainTable, host: &str) -> Vec<u32> {
         let mut v = Vec::new();
-        t.for_each_match(host.as_bytes(), |ids, _| v.extend_from_slice(ids));
+        t.for_each_match(host.as_bytes(), false, |ids, _| v.extend_from_slice(ids));
         v.sort_unstable();
         v
     }
@@ -285,7 +335,6 @@ mod tests {
     /// as a name: hosts of every length around the word size, dots everywhere.
     #[test]
     fn walk_hashes_are_name_hashes() {
-        let all = DomainTable { buckets: vec![Bucket([0; 4]); 4], mask: 3, entries: vec![Entry { hash: 0, name: Box::new([]), ids: vec![] }], max_labels: 64, label_counts: u64::MAX };
         let mut x: u64 = 0x2545_F491_4F6C_DD1D;
         for _ in 0..20_000 {
             x ^= x << 13;
@@ -293,11 +342,15 @@ mod tests {
             x ^= x << 17;
             let len = 1 + (x % 40) as usize;
             let host: Vec<u8> = (0..len).map(|i| b"ab.cD-9.xyz.Q"[((x >> (i % 60)) as usize + i) % 13]).collect();
+            // a table knowing the host's last label, probing every label count
+            let trimmed = host.strip_suffix(b".").unwrap_or(&host);
+            let tld = String::from_utf8(trimmed.rsplit(|&b| b == b'.').next().unwrap_or_default().to_ascii_lowercase()).unwrap();
+            let mut all = DomainTable::new(&[(&tld, 0)]);
+            (all.label_counts, all.max_labels) = (u64::MAX, 64);
             let mut got = Vec::new();
-            all.for_each_candidate(&host, |h, suffix| got.push((h, suffix.to_vec())));
+            all.for_each_candidate(&host, true, |h, suffix| got.push((h, suffix.to_vec())));
             // what the walk must give: every suffix on a label boundary, shortest first, until an empty label
             let mut want = Vec::new();
-            let trimmed = host.strip_suffix(b".").unwrap_or(&host);
             let mut end = trimmed.len();
             loop {
                 let start = trimmed[..end].iter().rposition(|&b| b == b'.').map_or(0, |i| i + 1);
@@ -313,6 +366,17 @@ mod tests {
             }
             assert_eq!(got, want, "{:?}", String::from_utf8_lossy(&host));
         }
+    }
+
+    #[test]
+    fn last_label_filter() {
+        let t = DomainTable::new(&[("evil.com", 0), ("bad.example.ru", 1)]);
+        let mut probed = Vec::new();
+        for host in ["index.html", "a.b.evil.org", "evil.com", "x.example.RU", "com", "localhost"] {
+            t.for_each_candidate(host.as_bytes(), true, |_, suffix| probed.push(String::from_utf8_lossy(suffix).into_owned()));
+        }
+        // only hosts ending with a label some indicator ends with get past their last label
+        assert_eq!(probed, vec!["evil.com", "example.RU", "x.example.RU"]);
     }
 
     #[test]

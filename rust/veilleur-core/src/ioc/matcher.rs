@@ -242,7 +242,7 @@ impl IocMatcher {
                         out.emit(self.ips.lookup_v4(a), cell);
                     }
                 } else {
-                    self.domains.for_each_match(cell, |ids, _| out.emit(ids, cell));
+                    self.domains.for_each_match(cell, false, |ids, _| out.emit(ids, cell));
                 }
             }
             Role::Text => {
@@ -332,7 +332,7 @@ impl IocMatcher {
                 Role::Domain if plain_host(cell) => {
                     // the candidate suffixes of a group of rows are hashed, their slots
                     // prefetched, then probed, as IPv4 cells are
-                    self.domains.for_each_candidate(cell, |hash, suffix| {
+                    self.domains.for_each_candidate(cell, false, |hash, suffix| {
                         self.domains.prefetch(hash);
                         dpending[nd] = (row, hash, suffix);
                         nd += 1;
@@ -450,7 +450,7 @@ impl IocMatcher {
             return;
         }
         if !self.domains.is_empty() && t.contains(&b'.') {
-            self.domains.for_each_match(t, |ids, _| out.emit(ids, t));
+            self.domains.for_each_match(t, true, |ids, _| out.emit(ids, t));
         }
     }
 
