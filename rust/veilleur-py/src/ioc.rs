@@ -40,8 +40,13 @@ fn refang(value: &str) -> String {
 /// A compiled indicator set; ids are positions in the lists given.
 #[pyclass(module = "veilleur._core", frozen)]
 struct RawIocMatcher {
-    inner: IocMatcher,
+    /// Boxed: a Python object's memory is only 16-byte aligned, and the matcher holds SIMD
+    /// state aligned to 32 (memchr's AVX2 searcher), which its aligned loads require.
+    inner: Box<IocMatcher>,
 }
+
+// A Python object is only 16-byte aligned: a pyclass must not need more (box what does).
+const _: () = assert!(std::mem::align_of::<RawIocMatcher>() <= 16);
 
 #[pymethods]
 impl RawIocMatcher {
@@ -53,7 +58,7 @@ impl RawIocMatcher {
         }
         let iocs = kinds.iter().map(|k| kind(k)).zip(values).map(|(k, v)| k.map(|k| (k, v))).collect::<PyResult<Vec<_>>>()?;
         let inner = py.detach(|| IocMatcher::new(&iocs)).map_err(PyValueError::new_err)?;
-        Ok(RawIocMatcher { inner })
+        Ok(RawIocMatcher { inner: Box::new(inner) })
     }
 
     fn __len__(&self) -> usize {

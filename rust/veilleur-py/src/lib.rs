@@ -181,6 +181,9 @@ impl RawBundle {
 }
 
 
+// A Python object is only 16-byte aligned: a pyclass must not need more (box what does).
+const _: () = assert!(std::mem::align_of::<RawBundle>() <= 16 && std::mem::align_of::<arrow_export::ArrowTable>() <= 16);
+
 /// A read streamed batch by batch through `__arrow_c_stream__` (once); `summary()` and
 /// `rejects()` are complete when the stream has ended.
 #[pyclass(module = "veilleur._core", frozen)]
@@ -190,6 +193,8 @@ struct RawStream {
     report: Arc<Mutex<Report>>,
     formats: Vec<FormatId>,
 }
+
+const _: () = assert!(std::mem::align_of::<RawStream>() <= 16);
 
 impl RawStream {
     fn take_scan(&self) -> PyResult<Scan> {
