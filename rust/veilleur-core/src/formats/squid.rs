@@ -295,9 +295,10 @@ fn find_tail(line: &[u8], lo: usize, end: usize) -> Option<(Span, Span, Span)> {
 
 /// Parse one native line.
 pub fn parse_line(line: &[u8]) -> Result<SquidLine, Reason> {
-    let Some((head, lo)) = fast::head(line) else { return parse_line_scalar(line) };
+    let m0 = fast::window(line, 0);
+    let Some((head, lo)) = fast::head(line, m0) else { return parse_line_scalar(line) };
     let mut r = read_head(line, &head)?;
-    let Some((url_end, user, hier, ty)) = fast::tail(line, lo) else { return parse_line_scalar(line) };
+    let Some((url_end, user, hier, ty)) = fast::tail(line, lo, m0) else { return parse_line_scalar(line) };
     set_tail(line, &mut r, lo, url_end, user, hier, ty);
     Ok(r)
 }
@@ -376,41 +377,54 @@ mod fast {
 
     const W: usize = 128;
 
-    /// Bit `i` set when `b[i]` is a space (`b` holds exactly `W` bytes).
+    /// Bit `i` set when `b[i]` is a space.
     #[inline(always)]
-    fn mask(b: &[u8; W]) -> u128 {
+    fn block(b: &[u8; 16]) -> u16 {
         #[cfg(target_arch = "x86_64")]
         {
             use std::arch::x86_64::{__m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
-            let mut m = 0u128;
-            // SAFETY: SSE2 is part of the x86_64 baseline; each load reads 16 bytes inside `b`.
+            // SAFETY: SSE2 is part of the x86_64 baseline; the load reads the 16 bytes of `b`.
             unsafe {
-                let sp = _mm_set1_epi8(b' ' as i8);
-                for k in 0..W / 16 {
-                    let v = _mm_loadu_si128(b.as_ptr().add(16 * k).cast::<__m128i>());
-                    m |= u128::from(_mm_movemask_epi8(_mm_cmpeq_epi8(v, sp)) as u16) << (16 * k);
-                }
+                let v = _mm_loadu_si128(b.as_ptr().cast::<__m128i>());
+                _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8))) as u16
             }
-            m
         }
         #[cfg(not(target_arch = "x86_64"))]
         {
-            b.iter().enumerate().fold(0u128, |m, (i, &c)| m | (u128::from(c == b' ') << i))
+            b.iter().enumerate().fold(0u16, |m, (i, &c)| m | (u16::from(c == b' ') << i))
         }
     }
 
-    /// The space mask of `line[at..at + W]`; bytes past the end of the line count as spaces.
+    /// The space mask of the 16 bytes of `w` at `at`.
     #[inline(always)]
-    fn window(line: &[u8], at: usize) -> u128 {
+    fn block_at(w: &[u8], at: usize) -> u128 {
+        u128::from(block(w[at..at + 16].try_into().expect("16 bytes")))
+    }
+
+    /// The space mask of `line[at..at + W]`; bytes past the end of the line count as spaces.
+    /// A window that runs past the end is read in whole blocks, its last bytes by one block
+    /// ending at the line's end (overlapping the previous one: the same bits again), so no copy.
+    #[inline(always)]
+    pub fn window(line: &[u8], at: usize) -> u128 {
         let w = &line[at..];
-        match w.get(..W) {
-            Some(full) => mask(full.try_into().expect("W bytes")),
-            None => {
-                let mut buf = [b' '; W];
-                buf[..w.len()].copy_from_slice(w);
-                mask(&buf)
+        let n = w.len();
+        if n >= W {
+            return (0..W / 16).fold(0, |m, k| m | (block_at(w, 16 * k) << (16 * k)));
+        }
+        let mut m = !0u128 << n;
+        for k in 0..n / 16 {
+            m |= block_at(w, 16 * k) << (16 * k);
+        }
+        if n % 16 != 0 {
+            if n >= 16 {
+                m |= block_at(w, n - 16) << (n - 16);
+            } else {
+                let mut buf = [b' '; 16];
+                buf[..n].copy_from_slice(w);
+                m = u128::from(block(&buf)) | (!0u128 << 16);
             }
         }
+        m
     }
 
     #[inline(always)]
@@ -431,10 +445,10 @@ mod fast {
     /// The six head tokens and the start of what follows them, when they all lie in the first
     /// `W` bytes. Token starts (a non-space after a space or at 0) and ends (a space after a
     /// non-space) are bits of two masks, taken lowest first.
+    /// `m` is `window(line, 0)`.
     #[inline(always)]
-    pub fn head(line: &[u8]) -> Option<([Span; 6], usize)> {
+    pub fn head(line: &[u8], m: u128) -> Option<([Span; 6], usize)> {
         let n = line.len();
-        let m = window(line, 0);
         let mut starts = !m & ((m << 1) | 1);
         let mut ends = m & !((m << 1) | 1);
         let mut toks = [(0, 0); 6];
@@ -470,11 +484,12 @@ mod fast {
 
     /// `user hierarchy/peer type` as the last three tokens (the type not ending with a quote),
     /// and the end of the URL before them.
+    /// `m0` is `window(line, 0)`: the last window too when the line fits in one.
     #[inline(always)]
-    pub fn tail(line: &[u8], lo: usize) -> Option<(usize, Span, Hier, Span)> {
+    pub fn tail(line: &[u8], lo: usize, m0: u128) -> Option<(usize, Span, Hier, Span)> {
         let n = line.len();
         let t0 = n.saturating_sub(W);
-        let mt = window(line, t0);
+        let mt = if t0 == 0 { m0 } else { window(line, t0) };
         let ty = before(mt, t0, lo, n)?;
         if line[ty.1 - 1] == b'"' {
             return None;
@@ -881,9 +896,25 @@ mod tests {
             let slow = parse_line_scalar(&l);
             assert_eq!(fast, slow, "{}", String::from_utf8_lossy(&l));
             checked += usize::from(fast.is_ok());
-            fast_hits += usize::from(fast::head(&l).is_some_and(|(_, lo)| fast::tail(&l, lo).is_some()));
+            let m0 = fast::window(&l, 0);
+            fast_hits += usize::from(fast::head(&l, m0).is_some_and(|(_, lo)| fast::tail(&l, lo, m0).is_some()));
         }
         assert!(checked > 5_000 && fast_hits > 3_000, "{checked} {fast_hits}");
+    }
+
+    #[test]
+    fn space_windows() {
+        let text: Vec<u8> = (0..300u32).map(|i| if i * 7 % 5 == 0 || i % 11 == 3 { b' ' } else { b'a' }).collect();
+        for n in 0..300 {
+            let line = &text[..n];
+            for at in [0, 1, 17, n.saturating_sub(128)] {
+                if at > n {
+                    continue;
+                }
+                let want = (0..128).fold(0u128, |m, i| m | (u128::from(line.get(at + i).is_none_or(|&c| c == b' ')) << i));
+                assert_eq!(fast::window(line, at), want, "{n} {at}");
+            }
+        }
     }
 
     #[test]
