@@ -34,18 +34,20 @@ pub struct Blocks {
 /// are gathered with two loads that may overlap (the same bytes OR-ed twice), no copy loop.
 #[inline(always)]
 pub fn view(bytes: &[u8], block: u32, offset: u32) -> u128 {
+    #[inline(always)]
+    fn b4(bytes: &[u8], i: usize) -> u128 {
+        u128::from(u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]))
+    }
     let n = bytes.len();
-    let b4 = |i: usize| u128::from(u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]));
     let inline = if n > 12 {
-        return n as u128 | (b4(0) << 32) | (u128::from(block) << 64) | (u128::from(offset) << 96);
+        return n as u128 | (b4(bytes, 0) << 32) | (u128::from(block) << 64) | (u128::from(offset) << 96);
     } else if n >= 8 {
         let lo = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"));
-        u128::from(lo) | (b4(n - 4) << (8 * (n - 4)))
+        u128::from(lo) | (b4(bytes, n - 4) << (8 * (n - 4)))
     } else if n >= 4 {
-        b4(0) | (b4(n - 4) << (8 * (n - 4)))
+        b4(bytes, 0) | (b4(bytes, n - 4) << (8 * (n - 4)))
     } else if n > 0 {
-        let b = |i: usize| u128::from(bytes[i]) << (8 * i);
-        b(0) | b(n / 2) | b(n - 1)
+        u128::from(bytes[0]) | (u128::from(bytes[n / 2]) << (8 * (n / 2))) | (u128::from(bytes[n - 1]) << (8 * (n - 1)))
     } else {
         0
     };
@@ -271,7 +273,7 @@ impl<T: ArrowPrimitiveType> PrimCol<T> {
         PrimCol { values: Vec::with_capacity(n), nulls: Validity::with_capacity(n) }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, v: T::Native) {
         self.values.push(v);
         self.nulls.push(true);
