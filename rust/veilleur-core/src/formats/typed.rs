@@ -379,7 +379,7 @@ impl<'a> Row<'a> {
     /// Set column `c` from the text at `span`, read as the column's kind. Empty text is null
     /// (returns true). Returns false, setting nothing, when the text does not read as the kind
     /// or the column is already set.
-    #[inline]
+    #[inline(always)]
     pub fn text(&mut self, c: usize, span: Span) -> bool {
         if self.is_set(c) {
             return false;
@@ -425,7 +425,7 @@ impl<'a> Row<'a> {
     }
 
     /// Set string column `c` to the text at `span` (a view into the line).
-    #[inline]
+    #[inline(always)]
     pub fn str(&mut self, c: usize, span: Span) {
         let line = self.line;
         self.push_str(c, &line[span.0..span.1], self.block, self.base + span.0);
@@ -470,6 +470,7 @@ impl<'a> Row<'a> {
 
     /// Set column `c` to the value of a key-value pair: unescaped when it needs it, read as the
     /// column's kind. False when it does not read (the caller keeps it in `extra`).
+    #[inline(always)]
     pub fn pair_value(&mut self, c: usize, p: &Pair) -> bool {
         if !p.escaped {
             return self.text(c, p.value);
@@ -485,6 +486,7 @@ impl<'a> Row<'a> {
 
     /// The usual handling of a pair: into its column if it has one and reads as its kind,
     /// else into `extra`.
+    #[inline(always)]
     pub fn pair(&mut self, c: Option<usize>, p: &Pair) {
         if let Some(c) = c {
             if self.pair_value(c, p) {
