@@ -12,8 +12,13 @@ pub enum CanonIp {
 
 /// Whether `b` is a dotted quad without leading zeros (and so canonical). No loop over the
 /// bytes with a branch each (where the dots fall varies from address to address): the bytes
-/// go into one 128-bit value (two overlapping loads), the dots and digits become bit masks,
-/// and the four octets are checked by where the dots are.
+/// go into one 128-bit value (two overlapping loads), byte classes become bit masks (bit `i`
+/// for byte `i`) and the rules are checked on the masks:
+/// - only dots and digits, exactly three dots, none first or last, no two adjacent;
+/// - no run of four digits (octets have 1 to 3);
+/// - no `0` starting an octet followed by another digit (leading zero);
+/// - no three-digit octet above `255`: its first digit above `2`, or `2` then a digit above
+///   `5`, or `25` then a digit above `5`.
 #[inline]
 fn is_canonical_v4(b: &[u8]) -> bool {
     let n = b.len();
@@ -22,55 +27,68 @@ fn is_canonical_v4(b: &[u8]) -> bool {
     }
     let word = |k: usize| u64::from_le_bytes(b[k..k + 8].try_into().expect("8 bytes"));
     let half = |k: usize| u64::from(u32::from_le_bytes(b[k..k + 4].try_into().expect("4 bytes")));
-    // byte i of `b` is byte i of `x`; bytes past the end are 0 (neither a dot nor a digit)
+    // byte i of `b` is byte i of `x`; bytes past the end are 0 (in no class)
     let x = if n >= 8 {
         u128::from(word(0)) | (u128::from(word(n - 8)) << (8 * (n - 8)))
     } else {
         u128::from(half(0) | (half(n - 4) << (8 * (n - 4))))
     };
-    let (dots, digits) = dots_and_digits(x);
-    // exactly three dots, and nothing but dots and digits
-    let after1 = dots & dots.wrapping_sub(1);
+    let m = classes(x);
+    let all = (1u32 << n) - 1;
+    let after1 = m.dots & m.dots.wrapping_sub(1);
     let after2 = after1 & after1.wrapping_sub(1);
-    if dots | digits != (1u32 << n) - 1 || after2 == 0 || after2 & after2.wrapping_sub(1) != 0 {
-        return false;
-    }
-    // an octet: 1 to 3 digits, no leading zero, at most 255 (three digits compared as text)
-    let octet = |s: usize, e: usize| {
-        let len = e.wrapping_sub(s);
-        let t = (x >> (8 * s)) as u32;
-        let ok_len = len.wrapping_sub(1) < 3;
-        let ok_zero = (len == 1) | (t & 0xFF != u32::from(b'0'));
-        let ok_max = (len != 3) | ((t & 0xFF) << 16 | (t & 0xFF00) | (t >> 16 & 0xFF) <= 0x32_3535);
-        ok_len & ok_zero & ok_max
-    };
-    let d1 = dots.trailing_zeros() as usize;
-    let d2 = after1.trailing_zeros() as usize;
-    let d3 = after2.trailing_zeros() as usize;
-    octet(0, d1) & octet(d1 + 1, d2) & octet(d2 + 1, d3) & octet(d3 + 1, n)
+    let three_dots = after2 != 0 && after2 & after2.wrapping_sub(1) == 0;
+    let ends = 1 | (1 << (n - 1));
+    let dots_ok = three_dots && m.dots & ends == 0 && m.dots & (m.dots >> 1) == 0;
+    let d = m.digits;
+    let four_digits = d & (d >> 1) & (d >> 2) & (d >> 3);
+    let starts = ((m.dots << 1) | 1) & all;
+    let leading_zero = m.zeros & starts & (d >> 1);
+    let three = d & (d >> 1) & (d >> 2); // the starts of three-digit octets
+    let over = three & (m.gt2 | (m.eq2 & ((m.gt5 >> 1) | ((m.eq5 >> 1) & (m.gt5 >> 2)))));
+    m.dots | d == all && dots_ok && four_digits == 0 && leading_zero == 0 && over == 0
 }
 
-/// The masks of the dots and of the digits of the 16 bytes of `x` (bit `i` for byte `i`).
+/// Byte classes of the 16 bytes of `x`, as masks (bit `i` for byte `i`).
+struct Classes {
+    dots: u32,
+    digits: u32,
+    zeros: u32,
+    eq2: u32,
+    eq5: u32,
+    gt2: u32,
+    gt5: u32,
+}
+
 #[inline(always)]
-fn dots_and_digits(x: u128) -> (u32, u32) {
+fn classes(x: u128) -> Classes {
     #[cfg(target_arch = "x86_64")]
     {
-        use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_set1_epi8, _mm_set_epi64x, _mm_sub_epi8};
+        use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_set1_epi8, _mm_set_epi64x, _mm_sub_epi8};
         // SAFETY: SSE2 is part of the x86_64 baseline; no memory is read.
         unsafe {
             let v = _mm_set_epi64x((x >> 64) as i64, x as i64);
-            let dots = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'.' as i8)));
+            let eq = |c: u8| _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8))) as u32;
+            // signed: bytes of 0x80 and above are below every digit (they are no digit anyway)
+            let gt = |c: u8| _mm_movemask_epi8(_mm_cmpgt_epi8(v, _mm_set1_epi8(c as i8))) as u32;
             // a digit is a byte whose distance above '0' is at most 9 (unsigned)
             let d = _mm_sub_epi8(v, _mm_set1_epi8(b'0' as i8));
-            let digits = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d));
-            (dots as u32, digits as u32)
+            let digits = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d)) as u32;
+            Classes { dots: eq(b'.'), digits, zeros: eq(b'0'), eq2: eq(b'2'), eq5: eq(b'5'), gt2: gt(b'2'), gt5: gt(b'5') }
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        x.to_le_bytes().iter().enumerate().fold((0, 0), |(dots, digits), (i, &c)| {
-            (dots | (u32::from(c == b'.') << i), digits | (u32::from(c.wrapping_sub(b'0') < 10) << i))
-        })
+        let mask = |f: &dyn Fn(u8) -> bool| x.to_le_bytes().iter().enumerate().fold(0u32, |m, (i, &c)| m | (u32::from(f(c)) << i));
+        Classes {
+            dots: mask(&|c| c == b'.'),
+            digits: mask(&|c| c.is_ascii_digit()),
+            zeros: mask(&|c| c == b'0'),
+            eq2: mask(&|c| c == b'2'),
+            eq5: mask(&|c| c == b'5'),
+            gt2: mask(&|c| c > b'2' && c < 0x80),
+            gt5: mask(&|c| c > b'5' && c < 0x80),
+        }
     }
 }
 
