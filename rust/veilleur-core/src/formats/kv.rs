@@ -50,9 +50,27 @@ impl Dialect {
 
     #[inline(always)]
     fn is_sep(&self, b: u8) -> bool {
-        b == self.sep || (self.sep == b' ' && (b == b'\t' || b == b'\r'))
+        if self.sep == b' ' {
+            // a space, TAB or CR: one test of a bit set instead of three comparisons
+            b <= b' ' && (SPACES >> b) & 1 == 1
+        } else {
+            b == self.sep
+        }
+    }
+
+    /// Whether `b` ends a key: `=` or a separator.
+    #[inline(always)]
+    fn ends_key(&self, b: u8) -> bool {
+        if self.sep == b' ' {
+            b <= b'=' && ((SPACES | (1 << b'=')) >> b) & 1 == 1
+        } else {
+            b == b'=' || b == self.sep
+        }
     }
 }
+
+/// The separators of a space-separated dialect, as bits of a `u64`: space, TAB and CR.
+const SPACES: u64 = (1 << b' ') | (1 << b'\t') | (1 << b'\r');
 
 /// One `key=value` pair, as spans of the line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -264,7 +282,7 @@ impl Iterator for Scanner<'_> {
         if self.hint.0 == ks {
             q = self.hint.1;
         } else {
-            while q < end && line[q] != b'=' && !d.is_sep(line[q]) {
+            while q < end && !d.ends_key(line[q]) {
                 q += if d.escapes && line[q] == b'\\' && q + 1 < end { 2 } else { 1 };
             }
         }
