@@ -3,6 +3,8 @@
 
 use std::io::{self, Read};
 
+use crate::simd::Bytes16;
+
 /// A piece of the decompressed stream. Invariant: `data` ends with `\n`, except for the last
 /// chunk of a stream (whose final line has no newline) and for [`Chunk::long_line`] chunks.
 #[derive(Debug)]
@@ -248,24 +250,10 @@ pub struct Lines<'a> {
 /// Bit `i` set when `b[i]` is a newline.
 #[inline(always)]
 fn newlines(b: &[u8; 64]) -> u64 {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{__m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
-        let mut m = 0u64;
-        // SAFETY: SSE2 is part of the x86_64 baseline; each load reads 16 bytes inside `b`.
-        unsafe {
-            let nl = _mm_set1_epi8(b'\n' as i8);
-            for k in 0..4 {
-                let v = _mm_loadu_si128(b.as_ptr().add(16 * k).cast::<__m128i>());
-                m |= u64::from(_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)) as u16) << (16 * k);
-            }
-        }
-        m
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        b.iter().enumerate().fold(0u64, |m, (i, &c)| m | (u64::from(c == b'\n') << i))
-    }
+    (0..4).fold(0u64, |m, k| {
+        let block: &[u8; 16] = b[16 * k..16 * k + 16].try_into().expect("16 bytes");
+        m | (u64::from(Bytes16::load(block).eq(b'\n')) << (16 * k))
+    })
 }
 
 impl Iterator for Lines<'_> {

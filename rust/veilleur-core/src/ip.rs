@@ -2,6 +2,8 @@
 
 use std::net::{IpAddr, Ipv6Addr};
 
+use crate::simd::Bytes16;
+
 /// The canonical form of an IP address written in `b`.
 pub enum CanonIp {
     /// `b` is already canonical: keep a view of it.
@@ -56,39 +58,22 @@ struct Classes {
     zeros: u32,
     eq2: u32,
     eq5: u32,
+    /// Digits above 2 and above 5 (only read where there are digits).
     gt2: u32,
     gt5: u32,
 }
 
 #[inline(always)]
 fn classes(x: u128) -> Classes {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_set1_epi8, _mm_set_epi64x, _mm_sub_epi8};
-        // SAFETY: SSE2 is part of the x86_64 baseline; no memory is read.
-        unsafe {
-            let v = _mm_set_epi64x((x >> 64) as i64, x as i64);
-            let eq = |c: u8| _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8))) as u32;
-            // signed: bytes of 0x80 and above are below every digit (they are no digit anyway)
-            let gt = |c: u8| _mm_movemask_epi8(_mm_cmpgt_epi8(v, _mm_set1_epi8(c as i8))) as u32;
-            // a digit is a byte whose distance above '0' is at most 9 (unsigned)
-            let d = _mm_sub_epi8(v, _mm_set1_epi8(b'0' as i8));
-            let digits = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d)) as u32;
-            Classes { dots: eq(b'.'), digits, zeros: eq(b'0'), eq2: eq(b'2'), eq5: eq(b'5'), gt2: gt(b'2'), gt5: gt(b'5') }
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let mask = |f: &dyn Fn(u8) -> bool| x.to_le_bytes().iter().enumerate().fold(0u32, |m, (i, &c)| m | (u32::from(f(c)) << i));
-        Classes {
-            dots: mask(&|c| c == b'.'),
-            digits: mask(&|c| c.is_ascii_digit()),
-            zeros: mask(&|c| c == b'0'),
-            eq2: mask(&|c| c == b'2'),
-            eq5: mask(&|c| c == b'5'),
-            gt2: mask(&|c| c > b'2' && c < 0x80),
-            gt5: mask(&|c| c > b'5' && c < 0x80),
-        }
+    let v = Bytes16::from_u128(x);
+    Classes {
+        dots: v.eq(b'.'),
+        digits: v.in_range(b'0', b'9'),
+        zeros: v.eq(b'0'),
+        eq2: v.eq(b'2'),
+        eq5: v.eq(b'5'),
+        gt2: v.in_range(b'3', b'9'),
+        gt5: v.in_range(b'6', b'9'),
     }
 }
 

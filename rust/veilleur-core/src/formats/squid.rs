@@ -59,6 +59,7 @@ use crate::chunk::Chunk;
 use crate::columns::{Block, Blocks, PrimCol, StrCol};
 use crate::events::Mapping;
 use crate::ip;
+use crate::simd::Bytes16;
 
 use super::ncsa::{parse_u64, Span};
 use super::normal;
@@ -402,25 +403,14 @@ fn parse_line_scalar(line: &[u8]) -> Result<SquidLine, Reason> {
 /// lines the fast path reads (checked by a test).
 mod fast {
     use super::{hier_slash, Hier, Span};
+    use crate::simd::Bytes16;
 
     const W: usize = 128;
 
     /// Bit `i` set when `b[i]` is a space.
     #[inline(always)]
-    fn block(b: &[u8; 16]) -> u16 {
-        #[cfg(target_arch = "x86_64")]
-        {
-            use std::arch::x86_64::{__m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
-            // SAFETY: SSE2 is part of the x86_64 baseline; the load reads the 16 bytes of `b`.
-            unsafe {
-                let v = _mm_loadu_si128(b.as_ptr().cast::<__m128i>());
-                _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8))) as u16
-            }
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            b.iter().enumerate().fold(0u16, |m, (i, &c)| m | (u16::from(c == b' ') << i))
-        }
+    fn block(b: &[u8; 16]) -> u32 {
+        Bytes16::load(b).eq(b' ')
     }
 
     /// The space mask of the 16 bytes of `w` at `at`.
@@ -561,21 +551,7 @@ fn default_port(scheme: &[u8]) -> Option<u16> {
 /// Bit `i` set when `b[i]` is a byte that ends or splits an authority: `/ ? # @ :` or a space.
 #[inline(always)]
 fn stops16(b: &[u8; 16]) -> u32 {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{__m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8};
-        // SAFETY: SSE2 is part of the x86_64 baseline; the load reads the 16 bytes of `b`.
-        unsafe {
-            let v = _mm_loadu_si128(b.as_ptr().cast::<__m128i>());
-            let eq = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
-            let m = _mm_or_si128(_mm_or_si128(_mm_or_si128(eq(b'/'), eq(b'?')), _mm_or_si128(eq(b'#'), eq(b'@'))), _mm_or_si128(eq(b':'), eq(b' ')));
-            _mm_movemask_epi8(m) as u32
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        b.iter().enumerate().fold(0u32, |m, (i, &c)| m | (u32::from(matches!(c, b'/' | b'?' | b'#' | b'@' | b':' | b' ')) << i))
-    }
+    Bytes16::load(b).eq_any(b"/?#@: ")
 }
 
 /// The stop bytes (see [`stops16`]) of `b[i..]`, at most 16 of them: bit `j` for `b[i + j]`.
