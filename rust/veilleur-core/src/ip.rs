@@ -14,8 +14,9 @@ pub enum CanonIp {
 
 /// Whether `b` is a dotted quad without leading zeros (and so canonical). No loop over the
 /// bytes with a branch each (where the dots fall varies from address to address): the bytes
-/// go into one 128-bit value (two overlapping loads), byte classes become bit masks (bit `i`
-/// for byte `i`) and the rules are checked on the masks:
+/// are read in one go (two overlapping loads into a register: a store to a buffer and a
+/// 16-byte reload would stall), byte classes become bit masks (bit `i` for byte `i`) and the
+/// rules are checked on the masks:
 /// - only dots and digits, exactly three dots, none first or last, no two adjacent;
 /// - no run of four digits (octets have 1 to 3);
 /// - no `0` starting an octet followed by another digit (leading zero);
@@ -27,15 +28,7 @@ fn is_canonical_v4(b: &[u8]) -> bool {
     if !(7..=15).contains(&n) {
         return false;
     }
-    let word = |k: usize| u64::from_le_bytes(b[k..k + 8].try_into().expect("8 bytes"));
-    let half = |k: usize| u64::from(u32::from_le_bytes(b[k..k + 4].try_into().expect("4 bytes")));
-    // byte i of `b` is byte i of `x`; bytes past the end are 0 (in no class)
-    let x = if n >= 8 {
-        u128::from(word(0)) | (u128::from(word(n - 8)) << (8 * (n - 8)))
-    } else {
-        u128::from(half(0) | (half(n - 4) << (8 * (n - 4))))
-    };
-    let m = classes(x);
+    let m = classes(Bytes16::load_prefix(b));
     let all = (1u32 << n) - 1;
     let after1 = m.dots & m.dots.wrapping_sub(1);
     let after2 = after1 & after1.wrapping_sub(1);
@@ -51,7 +44,7 @@ fn is_canonical_v4(b: &[u8]) -> bool {
     m.dots | d == all && dots_ok && four_digits == 0 && leading_zero == 0 && over == 0
 }
 
-/// Byte classes of the 16 bytes of `x`, as masks (bit `i` for byte `i`).
+/// Byte classes of 16 bytes, as masks (bit `i` for byte `i`).
 struct Classes {
     dots: u32,
     digits: u32,
@@ -64,8 +57,7 @@ struct Classes {
 }
 
 #[inline(always)]
-fn classes(x: u128) -> Classes {
-    let v = Bytes16::from_u128(x);
+fn classes(v: Bytes16) -> Classes {
     Classes {
         dots: v.eq(b'.'),
         digits: v.in_range(b'0', b'9'),

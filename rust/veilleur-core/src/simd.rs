@@ -32,6 +32,24 @@ impl Bytes16 {
         }
     }
 
+    /// The first 16 bytes of `b`, zeros after its end when it is shorter: a long `b` is loaded,
+    /// one of 8 to 15 bytes read as two overlapping words (the same bytes OR-ed twice), a
+    /// shorter one byte by byte.
+    #[inline(always)]
+    pub fn load_prefix(b: &[u8]) -> Self {
+        let n = b.len();
+        if let Some(head) = b.get(..16) {
+            return Bytes16::load(head.try_into().expect("16 bytes"));
+        }
+        let word = |k: usize| u128::from(u64::from_le_bytes(b[k..k + 8].try_into().expect("8 bytes")));
+        let x = if n >= 8 {
+            word(0) | (word(n - 8) << (8 * (n - 8)))
+        } else {
+            b.iter().rev().fold(0u128, |x, &c| (x << 8) | u128::from(c))
+        };
+        Bytes16::from_u128(x)
+    }
+
     /// The bytes of `x`, little-endian (byte `i` is `x >> 8 * i`), without going through memory.
     #[inline(always)]
     pub fn from_u128(x: u128) -> Self {
@@ -103,5 +121,15 @@ mod tests {
         assert_eq!(v.in_range(b'A', b'Z'), want(&|c| c.is_ascii_uppercase()));
         assert_eq!(v.in_range(0x80, 0xFF), want(&|c| c >= 0x80));
         assert_eq!(Bytes16::from_u128(u128::from_le_bytes(b)).eq(b'9'), v.eq(b'9'));
+        for n in 0..=20 {
+            let text: Vec<u8> = (0..n as u8).map(|i| b'a' + i).collect();
+            let mut want = [0u8; 16];
+            want[..n.min(16)].copy_from_slice(&text[..n.min(16)]);
+            let want = Bytes16::load(&want);
+            let got = Bytes16::load_prefix(&text);
+            for c in 0..=b'z' {
+                assert_eq!(got.eq(c), want.eq(c), "{n} {c}");
+            }
+        }
     }
 }
