@@ -676,6 +676,43 @@ srcip=10.0.0.1 msg=
         assert_eq!(extra.value(1).len(), 0);
     }
 
+    /// Nulls filled late (when a column is next set, or at finish) and undone rows: every
+    /// column ends with one value per committed row.
+    #[test]
+    fn lazy_nulls_and_rollback() {
+        const C: &[Col] = &[col("a", Kind::Str), col("n", Kind::U16), col("t", Kind::Ts)];
+        let data = b"x 1".to_vec();
+        let line = &data[..];
+        let mut t = Table::new(C, false, 2);
+        let mut side = Vec::new();
+        let mut row = t.row(line, Block::Input, 0, &mut side);
+        row.str(0, (0, 1));
+        row.commit();
+        let mut row = t.row(line, Block::Input, 0, &mut side);
+        assert!(!row.is_set(0) && row.text(1, (2, 3)) && row.is_set(1) && !row.text(1, (2, 3)));
+        row.commit();
+        let mut row = t.row(line, Block::Input, 0, &mut side);
+        row.str(0, (0, 1));
+        row.set_u16(1, 7);
+        assert!(row.is_set(0) && row.is_set(1));
+        drop(row); // undone: its values go, the nulls padded before them stay
+        let mut row = t.row(line, Block::Input, 0, &mut side);
+        assert!(!row.is_set(0) && !row.is_set(1));
+        row.set_ts(2, 5);
+        row.commit();
+        let row = t.row(line, Block::Input, 0, &mut side);
+        row.commit();
+        assert_eq!(t.rows(), 4);
+        let blocks = Blocks { input: Buffer::from_vec(data.clone()), lossy: Buffer::from_vec(Vec::<u8>::new()), side: Buffer::from_vec(side) };
+        let cols = t.finish(&blocks);
+        let a = cols[0].as_string_view();
+        assert_eq!((a.len(), a.value(0), a.null_count()), (4, "x", 3));
+        let n = cols[1].as_primitive::<UInt16Type>();
+        assert_eq!((n.len(), n.value(1), n.null_count()), (4, 1, 3));
+        let ts = cols[2].as_primitive::<TimestampMicrosecondType>();
+        assert_eq!((ts.len(), ts.value(2), ts.null_count()), (4, 5, 3));
+    }
+
     #[test]
     fn key_index() {
         let names = ["date", "time", "devname", "srcip", "dstip", "srcport", "dstport", "action", "a", ""];
