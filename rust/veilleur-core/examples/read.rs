@@ -1,14 +1,19 @@
-//! `cargo run --release --example read -- PATHS...`: read files and print counts and speed.
-//! Handy with `perf record` (build with `--profile profiling` for symbols).
+//! `cargo run --release --example read -- [--no-sha256] PATHS...`: read files and print counts
+//! and speed. Handy with `perf record` (build with `--profile profiling` for symbols).
+//! `--no-sha256` skips the per-file hash, as `read_arrow` (and so the Python benches) does.
 
 use std::time::Instant;
 
 use veilleur_core::{pipeline::Plan, ReadOptions, Scan};
 
 fn main() {
-    let inputs: Vec<String> = std::env::args().skip(1).collect();
+    let mut inputs: Vec<String> = std::env::args().skip(1).collect();
     let t = Instant::now();
-    let opts = ReadOptions::default();
+    let mut opts = ReadOptions::default();
+    if let Some(k) = inputs.iter().position(|a| a == "--no-sha256") {
+        inputs.remove(k);
+        opts.sha256 = false;
+    }
     let plan = match Plan::new(&inputs, &opts) {
         Ok(p) => p,
         Err(e) => {

@@ -17,6 +17,7 @@ pub mod ioc;
 pub mod ip;
 pub mod pipeline;
 pub mod report;
+pub mod simd;
 pub mod time;
 pub mod year;
 

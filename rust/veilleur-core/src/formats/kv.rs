@@ -50,9 +50,27 @@ impl Dialect {
 
     #[inline(always)]
     fn is_sep(&self, b: u8) -> bool {
-        b == self.sep || (self.sep == b' ' && (b == b'\t' || b == b'\r'))
+        if self.sep == b' ' {
+            // a space, TAB or CR: one test of a bit set instead of three comparisons
+            b <= b' ' && (SPACES >> b) & 1 == 1
+        } else {
+            b == self.sep
+        }
+    }
+
+    /// Whether `b` ends a key: `=` or a separator.
+    #[inline(always)]
+    fn ends_key(&self, b: u8) -> bool {
+        if self.sep == b' ' {
+            b <= b'=' && ((SPACES | (1 << b'=')) >> b) & 1 == 1
+        } else {
+            b == b'=' || b == self.sep
+        }
     }
 }
+
+/// The separators of a space-separated dialect, as bits of a `u64`: space, TAB and CR.
+const SPACES: u64 = (1 << b' ') | (1 << b'\t') | (1 << b'\r');
 
 /// One `key=value` pair, as spans of the line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,11 +145,9 @@ impl<'a> Scanner<'a> {
         let mut q = p;
         let mut escaped = false;
         while q < end {
-            if d.runs_to_next_key {
-                q = next_special(line, q, end, d);
-                if q >= end {
-                    break;
-                }
+            q = next_special(line, q, end, d);
+            if q >= end {
+                break;
             }
             let b = line[q];
             if d.escapes && b == b'\\' && q + 1 < end {
@@ -223,8 +239,9 @@ fn next_quote_or_backslash(line: &[u8], mut p: usize, end: usize) -> usize {
     p
 }
 
-/// The first separator or backslash in `line[p..end]` (or `end`), eight bytes at a time
-/// (values of the run-to-next-key mode are long: user agents, messages).
+/// The first separator or backslash in `line[p..end]` (or `end`), eight bytes at a time: the
+/// end of an unquoted value (IP and MAC addresses, user agents, messages) without a test per
+/// byte. (Keys are too short for it to pay: their loop stays byte by byte.)
 #[inline(always)]
 fn next_special(line: &[u8], mut p: usize, end: usize, d: Dialect) -> usize {
     let space = d.sep == b' ';
@@ -265,7 +282,7 @@ impl Iterator for Scanner<'_> {
         if self.hint.0 == ks {
             q = self.hint.1;
         } else {
-            while q < end && line[q] != b'=' && !d.is_sep(line[q]) {
+            while q < end && !d.ends_key(line[q]) {
                 q += if d.escapes && line[q] == b'\\' && q + 1 < end { 2 } else { 1 };
             }
         }

@@ -45,6 +45,8 @@
 //!
 //! This module also holds the helpers the syslog-wrapped firewall formats share (pfSense, ASA).
 
+use std::sync::OnceLock;
+
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, Field};
 
@@ -333,10 +335,13 @@ fn bracket(line: &[u8], p: usize) -> Option<(Span, usize)> {
 /// The position of the `IN=` that starts the packet fields: the first one whose value is
 /// followed by ` OUT=`.
 fn find_in(line: &[u8], from: usize) -> Option<usize> {
+    // one searcher for every line (memmem::find builds one per call)
+    static IN: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
+    let finder = IN.get_or_init(|| memchr::memmem::Finder::new(b"IN="));
     let mut q = from;
     // candidates inside one space-free token share its end: look for that space once
     let mut ve = 0;
-    while let Some(k) = memchr::memmem::find(&line[q..], b"IN=") {
+    while let Some(k) = finder.find(&line[q..]) {
         let at = q + k;
         let vs = at + 3;
         if vs > ve {

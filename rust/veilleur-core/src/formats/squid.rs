@@ -59,6 +59,7 @@ use crate::chunk::Chunk;
 use crate::columns::{Block, Blocks, PrimCol, StrCol};
 use crate::events::Mapping;
 use crate::ip;
+use crate::simd::Bytes16;
 
 use super::ncsa::{parse_u64, Span};
 use super::normal;
@@ -145,9 +146,37 @@ fn token_before(line: &[u8], lo: usize, mut end: usize) -> Option<Span> {
     Some((s, end))
 }
 
+/// The value of eight ASCII digits (`w`: their bytes, little-endian), or `None` if one is not a
+/// digit: three multiplications instead of a loop (the usual SWAR reduction, pairs then
+/// quadruples then the two halves).
+#[inline(always)]
+fn eight_digits(w: u64) -> Option<u64> {
+    const HI: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    const ZEROS: u64 = 0x3030_3030_3030_3030;
+    // each byte in 0x30..=0x39: its high nibble is 3, and still 3 once 6 is added
+    if w & HI != ZEROS || (w.wrapping_add(0x0606_0606_0606_0606) & HI) != ZEROS {
+        return None;
+    }
+    let v = (w & 0x0F0F_0F0F_0F0F_0F0F).wrapping_mul(2561) >> 8;
+    let v = (v & 0x00FF_00FF_00FF_00FF).wrapping_mul(6_553_601) >> 16;
+    Some((v & 0x0000_FFFF_0000_FFFF).wrapping_mul(42_949_672_960_001) >> 32)
+}
+
 /// `seconds[.fraction]` → UTC microseconds (fraction of up to 6 digits).
 #[inline]
 pub fn parse_epoch(b: &[u8]) -> Option<i64> {
+    // the usual shape, ten digits and milliseconds (2001 to 2286): no loop
+    if b.len() == 14 && b[10] == b'.' {
+        let d = |i: usize| b[i].wrapping_sub(b'0');
+        let (s8, s9, m0, m1, m2) = (d(8), d(9), d(11), d(12), d(13));
+        if let Some(high) = eight_digits(u64::from_le_bytes(b[..8].try_into().expect("8 bytes"))) {
+            if s8 <= 9 && s9 <= 9 && m0 <= 9 && m1 <= 9 && m2 <= 9 {
+                let secs = high * 100 + u64::from(s8) * 10 + u64::from(s9);
+                let ms = u64::from(m0) * 100 + u64::from(m1) * 10 + u64::from(m2);
+                return Some((secs * 1_000_000 + ms * 1000) as i64);
+            }
+        }
+    }
     let mut i = 0;
     let mut secs = 0i64;
     while i < b.len() && b[i] != b'.' {
@@ -239,6 +268,23 @@ fn is_hier_code(code: &[u8]) -> bool {
 /// A `CODE/peer` token: the position of its `/`.
 #[inline]
 fn hier_slash(tok: &[u8]) -> Option<usize> {
+    // the usual token, `HIER_CODE/peer` with the slash in its first 16 bytes, from byte masks
+    // (any other shape goes through the byte loops, which give the same answer: tested)
+    let v = Bytes16::load_prefix(tok);
+    let slash = v.eq(b'/');
+    if slash != 0 {
+        let k = slash.trailing_zeros() as usize;
+        let code = (1u32 << k) - 1;
+        let word = v.in_range(b'A', b'Z') | v.eq(b'_');
+        if k > 5 && k + 1 < tok.len() && word & code == code && tok.starts_with(b"HIER_") {
+            return Some(k);
+        }
+    }
+    hier_slash_by_bytes(tok)
+}
+
+/// [`hier_slash`] with byte loops.
+fn hier_slash_by_bytes(tok: &[u8]) -> Option<usize> {
     // codes are at most ~35 bytes: look for the slash in the first 48 only
     let k = tok[..tok.len().min(48)].iter().position(|&c| c == b'/')?;
     (k + 1 < tok.len() && is_hier_code(&tok[..k])).then_some(k)
@@ -295,9 +341,10 @@ fn find_tail(line: &[u8], lo: usize, end: usize) -> Option<(Span, Span, Span)> {
 
 /// Parse one native line.
 pub fn parse_line(line: &[u8]) -> Result<SquidLine, Reason> {
-    let Some((head, lo)) = fast::head(line) else { return parse_line_scalar(line) };
+    let m0 = fast::window(line, 0);
+    let Some((head, lo)) = fast::head(line, m0) else { return parse_line_scalar(line) };
     let mut r = read_head(line, &head)?;
-    let Some((url_end, user, hier, ty)) = fast::tail(line, lo) else { return parse_line_scalar(line) };
+    let Some((url_end, user, hier, ty)) = fast::tail(line, lo, m0) else { return parse_line_scalar(line) };
     set_tail(line, &mut r, lo, url_end, user, hier, ty);
     Ok(r)
 }
@@ -373,44 +420,46 @@ fn parse_line_scalar(line: &[u8]) -> Result<SquidLine, Reason> {
 /// lines the fast path reads (checked by a test).
 mod fast {
     use super::{hier_slash, Hier, Span};
+    use crate::simd::Bytes16;
 
     const W: usize = 128;
 
-    /// Bit `i` set when `b[i]` is a space (`b` holds exactly `W` bytes).
+    /// Bit `i` set when `b[i]` is a space.
     #[inline(always)]
-    fn mask(b: &[u8; W]) -> u128 {
-        #[cfg(target_arch = "x86_64")]
-        {
-            use std::arch::x86_64::{__m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
-            let mut m = 0u128;
-            // SAFETY: SSE2 is part of the x86_64 baseline; each load reads 16 bytes inside `b`.
-            unsafe {
-                let sp = _mm_set1_epi8(b' ' as i8);
-                for k in 0..W / 16 {
-                    let v = _mm_loadu_si128(b.as_ptr().add(16 * k).cast::<__m128i>());
-                    m |= u128::from(_mm_movemask_epi8(_mm_cmpeq_epi8(v, sp)) as u16) << (16 * k);
-                }
-            }
-            m
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            b.iter().enumerate().fold(0u128, |m, (i, &c)| m | (u128::from(c == b' ') << i))
-        }
+    fn block(b: &[u8; 16]) -> u32 {
+        Bytes16::load(b).eq(b' ')
+    }
+
+    /// The space mask of the 16 bytes of `w` at `at`.
+    #[inline(always)]
+    fn block_at(w: &[u8], at: usize) -> u128 {
+        u128::from(block(w[at..at + 16].try_into().expect("16 bytes")))
     }
 
     /// The space mask of `line[at..at + W]`; bytes past the end of the line count as spaces.
+    /// A window that runs past the end is read in whole blocks, its last bytes by one block
+    /// ending at the line's end (overlapping the previous one: the same bits again), so no copy.
     #[inline(always)]
-    fn window(line: &[u8], at: usize) -> u128 {
+    pub fn window(line: &[u8], at: usize) -> u128 {
         let w = &line[at..];
-        match w.get(..W) {
-            Some(full) => mask(full.try_into().expect("W bytes")),
-            None => {
-                let mut buf = [b' '; W];
-                buf[..w.len()].copy_from_slice(w);
-                mask(&buf)
+        let n = w.len();
+        if n >= W {
+            return (0..W / 16).fold(0, |m, k| m | (block_at(w, 16 * k) << (16 * k)));
+        }
+        let mut m = !0u128 << n;
+        for k in 0..n / 16 {
+            m |= block_at(w, 16 * k) << (16 * k);
+        }
+        if n % 16 != 0 {
+            if n >= 16 {
+                m |= block_at(w, n - 16) << (n - 16);
+            } else {
+                let mut buf = [b' '; 16];
+                buf[..n].copy_from_slice(w);
+                m = u128::from(block(&buf)) | (!0u128 << 16);
             }
         }
+        m
     }
 
     #[inline(always)]
@@ -431,10 +480,10 @@ mod fast {
     /// The six head tokens and the start of what follows them, when they all lie in the first
     /// `W` bytes. Token starts (a non-space after a space or at 0) and ends (a space after a
     /// non-space) are bits of two masks, taken lowest first.
+    /// `m` is `window(line, 0)`.
     #[inline(always)]
-    pub fn head(line: &[u8]) -> Option<([Span; 6], usize)> {
+    pub fn head(line: &[u8], m: u128) -> Option<([Span; 6], usize)> {
         let n = line.len();
-        let m = window(line, 0);
         let mut starts = !m & ((m << 1) | 1);
         let mut ends = m & !((m << 1) | 1);
         let mut toks = [(0, 0); 6];
@@ -470,11 +519,12 @@ mod fast {
 
     /// `user hierarchy/peer type` as the last three tokens (the type not ending with a quote),
     /// and the end of the URL before them.
+    /// `m0` is `window(line, 0)`: the last window too when the line fits in one.
     #[inline(always)]
-    pub fn tail(line: &[u8], lo: usize) -> Option<(usize, Span, Hier, Span)> {
+    pub fn tail(line: &[u8], lo: usize, m0: u128) -> Option<(usize, Span, Hier, Span)> {
         let n = line.len();
         let t0 = n.saturating_sub(W);
-        let mt = window(line, t0);
+        let mt = if t0 == 0 { m0 } else { window(line, t0) };
         let ty = before(mt, t0, lo, n)?;
         if line[ty.1 - 1] == b'"' {
             return None;
@@ -515,35 +565,77 @@ fn default_port(scheme: &[u8]) -> Option<u16> {
     })
 }
 
+/// Bit `i` set when `b[i]` is a byte that ends or splits an authority: `/ ? # @ :` or a space.
+#[inline(always)]
+fn stops16(b: &[u8; 16]) -> u32 {
+    Bytes16::load(b).eq_any(b"/?#@: ")
+}
+
+/// The stop bytes (see [`stops16`]) of `b[i..]`, at most 16 of them: bit `j` for `b[i + j]`.
+/// Near the end, the last 16 bytes of `b` are read (no copy); a shorter `b` byte by byte.
+#[inline(always)]
+fn stops(b: &[u8], i: usize) -> u32 {
+    let n = b.len();
+    if i + 16 <= n {
+        stops16(b[i..i + 16].try_into().expect("16 bytes"))
+    } else if n >= 16 {
+        stops16(b[n - 16..].try_into().expect("16 bytes")) >> (i + 16 - n)
+    } else {
+        b[i..].iter().enumerate().fold(0u32, |m, (j, &c)| m | (u32::from(matches!(c, b'/' | b'?' | b'#' | b'@' | b':' | b' ')) << j))
+    }
+}
+
 /// The host and port of a URL: `scheme://[userinfo@]host[:port][/...]` (the port being the
 /// explicit one or the scheme's default) or an authority `host:port` (a CONNECT target).
-/// IPv6 literals lose their brackets. Ranges are relative to `url`.
+/// IPv6 literals lose their brackets. Ranges are relative to `url`. The bytes are read sixteen
+/// at a time as masks of the bytes that matter (`/ ? # @ :` and spaces).
 pub fn url_authority(url: &[u8]) -> Option<(Span, Option<u16>)> {
-    let k = if url.starts_with(b"http://") {
-        4
+    let (absolute, start, scheme_port) = if url.starts_with(b"http://") {
+        (true, 7, Some(80))
     } else if url.starts_with(b"https://") {
-        5
+        (true, 8, Some(443))
     } else {
-        url.iter().position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))).unwrap_or(url.len())
-    };
-    let absolute = k > 0 && url[k..].starts_with(b"://");
-    let (start, scheme_port) = if absolute { (k + 3, default_port(&url[..k])) } else { (0, None) };
-    // one pass over the authority: where it ends, its last `@` and the last `:` after that
-    let (mut hs, mut colon, mut end) = (start, None, url.len());
-    for (i, &c) in url[start..].iter().enumerate() {
-        match c {
-            b'/' | b'?' | b'#' | b' ' | b'@' if !absolute => return None, // authority form: host:port only
-            b'/' | b'?' | b'#' => {
-                end = start + i;
+        // a scheme: letters, digits, `+ - .` up to `://` (`:` is the first stop byte)
+        let mut k = 0;
+        while k < url.len() {
+            let m = stops(url, k);
+            if m != 0 {
+                k += m.trailing_zeros() as usize;
                 break;
             }
-            b'@' => {
-                hs = start + i + 1;
-                colon = None;
-            }
-            b':' => colon = Some(start + i),
-            _ => {}
+            k += 16;
         }
+        let k = k.min(url.len());
+        let is_scheme = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.');
+        if k > 0 && url[k..].starts_with(b"://") && url[..k].iter().all(is_scheme) {
+            (true, k + 3, default_port(&url[..k]))
+        } else {
+            (false, 0, None)
+        }
+    };
+    // one pass over the authority: where it ends, its last `@` and the last `:` after that
+    let (mut hs, mut colon, mut end) = (start, None, url.len());
+    let mut i = start;
+    'scan: while i < url.len() {
+        let mut m = stops(url, i);
+        while m != 0 {
+            let p = i + m.trailing_zeros() as usize;
+            m &= m - 1;
+            match url[p] {
+                b'/' | b'?' | b'#' | b' ' | b'@' if !absolute => return None, // authority form: host:port only
+                b'/' | b'?' | b'#' => {
+                    end = p;
+                    break 'scan;
+                }
+                b'@' => {
+                    hs = p + 1;
+                    colon = None;
+                }
+                b':' => colon = Some(p),
+                _ => {} // a space in an absolute URL's authority
+            }
+        }
+        i += 16;
     }
     let (host, port_text): (Span, Option<Span>) = if url.get(hs) == Some(&b'[') {
         let close = hs + url[hs..end].iter().position(|&c| c == b']')?;
@@ -881,9 +973,158 @@ mod tests {
             let slow = parse_line_scalar(&l);
             assert_eq!(fast, slow, "{}", String::from_utf8_lossy(&l));
             checked += usize::from(fast.is_ok());
-            fast_hits += usize::from(fast::head(&l).is_some_and(|(_, lo)| fast::tail(&l, lo).is_some()));
+            let m0 = fast::window(&l, 0);
+            fast_hits += usize::from(fast::head(&l, m0).is_some_and(|(_, lo)| fast::tail(&l, lo, m0).is_some()));
         }
         assert!(checked > 5_000 && fast_hits > 3_000, "{checked} {fast_hits}");
+    }
+
+    #[test]
+    fn hier_tokens() {
+        let seeds = ["HIER_DIRECT/198.51.100.140", "HIER_NONE/-", "TIMEOUT_HIER_DIRECT/1.2.3.4", "DIRECT/x", "HIER_/x", "HIER_PARENT_HIT/parent1.example.net"];
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for round in 0..50_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let mut t = seeds[round % seeds.len()].as_bytes().to_vec();
+            if x % 2 == 0 && !t.is_empty() {
+                let i = (x >> 8) as usize % t.len();
+                t[i] = b"/_Aa-9 "[(x >> 24) as usize % 7];
+            }
+            if x % 5 == 0 {
+                t.truncate((x >> 32) as usize % (t.len() + 1));
+            }
+            assert_eq!(hier_slash(&t), hier_slash_by_bytes(&t), "{}", String::from_utf8_lossy(&t));
+        }
+    }
+
+    #[test]
+    fn epochs() {
+        // the no-loop shape against the loop (the same text with one more fraction digit)
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let mut t = format!("{:010}.{:03}", x % 10_000_000_000, (x >> 40) % 1000).into_bytes();
+            if x % 3 == 0 {
+                t[(x >> 20) as usize % 14] = b"0/:a. 9"[(x >> 30) as usize % 7];
+            }
+            let mut longer = t.clone();
+            longer.push(b'0');
+            let want = parse_epoch(&longer);
+            assert_eq!(parse_epoch(&t), want, "{}", String::from_utf8_lossy(&t));
+        }
+        assert_eq!(parse_epoch(b"1714979730.412"), Some(1_714_979_730_412_000));
+        assert_eq!(parse_epoch(b"0000000000.000"), Some(0));
+        assert_eq!(parse_epoch(b"9999999999.999"), Some(9_999_999_999_999_000));
+        assert_eq!(parse_epoch(b"171497973a.412"), None);
+    }
+
+    #[test]
+    fn space_windows() {
+        let text: Vec<u8> = (0..300u32).map(|i| if i * 7 % 5 == 0 || i % 11 == 3 { b' ' } else { b'a' }).collect();
+        for n in 0..300 {
+            let line = &text[..n];
+            for at in [0, 1, 17, n.saturating_sub(128)] {
+                if at > n {
+                    continue;
+                }
+                let want = (0..128).fold(0u128, |m, i| m | (u128::from(line.get(at + i).is_none_or(|&c| c == b' ')) << i));
+                assert_eq!(fast::window(line, at), want, "{n} {at}");
+            }
+        }
+    }
+
+    /// The byte loop the masks replaced: the reference.
+    // The host and port of a URL: `scheme://[userinfo@]host[:port][/...]` (the port being the
+    /// explicit one or the scheme's default) or an authority `host:port` (a CONNECT target).
+    /// IPv6 literals lose their brackets. Ranges are relative to `url`.
+    fn url_authority_by_bytes(url: &[u8]) -> Option<(Span, Option<u16>)> {
+        let k = if url.starts_with(b"http://") {
+            4
+        } else if url.starts_with(b"https://") {
+            5
+        } else {
+            url.iter().position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))).unwrap_or(url.len())
+        };
+        let absolute = k > 0 && url[k..].starts_with(b"://");
+        let (start, scheme_port) = if absolute { (k + 3, default_port(&url[..k])) } else { (0, None) };
+        // one pass over the authority: where it ends, its last `@` and the last `:` after that
+        let (mut hs, mut colon, mut end) = (start, None, url.len());
+        for (i, &c) in url[start..].iter().enumerate() {
+            match c {
+                b'/' | b'?' | b'#' | b' ' | b'@' if !absolute => return None, // authority form: host:port only
+                b'/' | b'?' | b'#' => {
+                    end = start + i;
+                    break;
+                }
+                b'@' => {
+                    hs = start + i + 1;
+                    colon = None;
+                }
+                b':' => colon = Some(start + i),
+                _ => {}
+            }
+        }
+        let (host, port_text): (Span, Option<Span>) = if url.get(hs) == Some(&b'[') {
+            let close = hs + url[hs..end].iter().position(|&c| c == b']')?;
+            let port = match url.get(close + 1) {
+                Some(b':') if close + 1 < end => Some((close + 2, end)),
+                _ if close + 1 == end => None,
+                _ => return None,
+            };
+            ((hs + 1, close), port)
+        } else {
+            match colon {
+                Some(c) => ((hs, c), Some((c + 1, end))),
+                None => ((hs, end), None),
+            }
+        };
+        if host.1 <= host.0 {
+            return None;
+        }
+        let port = match port_text {
+            Some((a, b)) if b > a => Some(number(&url[a..b]).and_then(|v| u16::try_from(v).ok())?),
+            _ => scheme_port,
+        };
+        if !absolute && port.is_none() {
+            return None; // a bare word is not an authority
+        }
+        Some((host, port))
+    }
+
+    #[test]
+    fn authorities_match_byte_loop() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut rnd = |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n as u64) as usize
+        };
+        let seeds = ["http://www.example.com/a?b", "https://u:p@[2001:db8::1]:8443/x", "www.example.net:443", "FTP://h.example", "error:x", "a+b.c-d://h:1#f", "[::1]:22"];
+        const BYTES: &[u8] = b"/?#@: []:9a.hH";
+        for round in 0..100_000 {
+            let mut u = seeds[round % seeds.len()].as_bytes().to_vec();
+            for _ in 0..rnd(4) {
+                let c = BYTES[rnd(BYTES.len())];
+                match rnd(3) {
+                    0 if !u.is_empty() => {
+                        let i = rnd(u.len());
+                        u[i] = c;
+                    }
+                    1 => u.insert(rnd(u.len() + 1), c),
+                    _ => {
+                        let at = rnd(u.len() + 1);
+                        u.splice(at..at, std::iter::repeat_n(b'a', rnd(30)));
+                    }
+                }
+            }
+            let u = &u[..u.len().min(60)];
+            assert_eq!(url_authority(u), url_authority_by_bytes(u), "{}", String::from_utf8_lossy(u));
+        }
     }
 
     #[test]

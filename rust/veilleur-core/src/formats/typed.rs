@@ -16,7 +16,7 @@
 use std::sync::Arc;
 
 use arrow_array::types::{
-    Float64Type, Int64Type, TimestampMicrosecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+    ArrowPrimitiveType, Float64Type, Int64Type, TimestampMicrosecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use arrow_array::ArrayRef;
 use arrow_schema::{DataType, Field, TimeUnit};
@@ -203,29 +203,17 @@ impl Column {
         }
     }
 
-    fn len(&self) -> usize {
+    /// Nulls up to `n` values.
+    fn pad_to(&mut self, n: usize) {
         match self {
-            Column::Str(c) => c.len(),
-            Column::U8(c) => c.len(),
-            Column::U16(c) => c.len(),
-            Column::U32(c) => c.len(),
-            Column::U64(c) => c.len(),
-            Column::I64(c) => c.len(),
-            Column::F64(c) => c.len(),
-            Column::Ts(c) => c.len(),
-        }
-    }
-
-    fn push_null(&mut self) {
-        match self {
-            Column::Str(c) => c.push_null(),
-            Column::U8(c) => c.push_opt(None),
-            Column::U16(c) => c.push_opt(None),
-            Column::U32(c) => c.push_opt(None),
-            Column::U64(c) => c.push_opt(None),
-            Column::I64(c) => c.push_opt(None),
-            Column::F64(c) => c.push_opt(None),
-            Column::Ts(c) => c.push_opt(None),
+            Column::Str(c) => c.pad_to(n),
+            Column::U8(c) => c.pad_to(n),
+            Column::U16(c) => c.pad_to(n),
+            Column::U32(c) => c.pad_to(n),
+            Column::U64(c) => c.pad_to(n),
+            Column::I64(c) => c.pad_to(n),
+            Column::F64(c) => c.pad_to(n),
+            Column::Ts(c) => c.pad_to(n),
         }
     }
 
@@ -256,12 +244,16 @@ impl Column {
     }
 }
 
-/// A typed table under construction.
+/// A typed table under construction. A column holds values up to the last row that set it:
+/// the nulls of the rows that left it unset are added in one go when it is next set (or at
+/// `finish`), so committing a row costs nothing per column.
 pub struct Table {
     kinds: Vec<Kind>,
     cols: Vec<Column>,
     extra: Option<MapCol>,
     rows: usize,
+    /// The columns set in the row being filled: bit `c % 64` of word `c / 64`.
+    set: Vec<u64>,
 }
 
 impl Table {
@@ -272,6 +264,7 @@ impl Table {
             cols: cols.iter().map(|c| Column::new(c.kind, capacity)).collect(),
             extra: extra.then(|| MapCol::with_capacity(capacity)),
             rows: 0,
+            set: vec![0; cols.len().div_ceil(64)],
         }
     }
 
@@ -292,7 +285,15 @@ impl Table {
 
     /// The columns, in declaration order, then `extra`.
     pub fn finish(self, blocks: &Blocks) -> Vec<ArrayRef> {
-        let mut out: Vec<ArrayRef> = self.cols.into_iter().map(|c| c.finish(blocks)).collect();
+        let rows = self.rows;
+        let mut out: Vec<ArrayRef> = self
+            .cols
+            .into_iter()
+            .map(|mut c| {
+                c.pad_to(rows);
+                c.finish(blocks)
+            })
+            .collect();
         if let Some(m) = self.extra {
             out.push(m.finish(blocks));
         }
@@ -364,14 +365,21 @@ impl<'a> Row<'a> {
     }
 
     /// Whether column `c` already has a value in this row.
-    #[inline]
+    #[inline(always)]
     pub fn is_set(&self, c: usize) -> bool {
-        self.t.cols[c].len() > self.t.rows
+        self.t.set[c / 64] & (1 << (c % 64)) != 0
+    }
+
+    /// Record that column `c` has its value for this row.
+    #[inline(always)]
+    fn mark(&mut self, c: usize) {
+        self.t.set[c / 64] |= 1 << (c % 64);
     }
 
     /// Set column `c` from the text at `span`, read as the column's kind. Empty text is null
     /// (returns true). Returns false, setting nothing, when the text does not read as the kind
     /// or the column is already set.
+    #[inline(always)]
     pub fn text(&mut self, c: usize, span: Span) -> bool {
         if self.is_set(c) {
             return false;
@@ -396,36 +404,47 @@ impl<'a> Row<'a> {
         }
     }
 
-    /// Set string column `c` to the text at `span` (a view into the line).
-    #[inline]
-    pub fn str(&mut self, c: usize, span: Span) {
-        if let Column::Str(col) = &mut self.t.cols[c] {
-            if col.len() == self.t.rows {
-                col.push(&self.line[span.0..span.1], self.block, self.base + span.0);
-            }
+    /// Push `bytes` (at `offset` in `block`) to string column `c` if it is unset in this row.
+    #[inline(always)]
+    fn push_str(&mut self, c: usize, bytes: &[u8], block: Block, offset: usize) {
+        if self.is_set(c) {
+            return;
         }
+        let rows = self.t.rows;
+        if let Column::Str(col) = &mut self.t.cols[c] {
+            col.pad_to(rows);
+            col.push(bytes, block, offset);
+            self.mark(c);
+        }
+    }
+
+    /// Whether string column `c` can take a value in this row.
+    #[inline(always)]
+    fn str_free(&self, c: usize) -> bool {
+        !self.is_set(c) && matches!(self.t.cols[c], Column::Str(_))
+    }
+
+    /// Set string column `c` to the text at `span` (a view into the line).
+    #[inline(always)]
+    pub fn str(&mut self, c: usize, span: Span) {
+        let line = self.line;
+        self.push_str(c, &line[span.0..span.1], self.block, self.base + span.0);
     }
 
     /// Set string column `c` to rewritten text (copied to the side buffer).
     pub fn owned(&mut self, c: usize, text: &[u8]) {
         debug_assert!(std::str::from_utf8(text).is_ok());
-        if let Column::Str(col) = &mut self.t.cols[c] {
-            if col.len() == self.t.rows {
-                let at = self.side.len();
-                self.side.extend_from_slice(text);
-                col.push(text, Block::Side, at);
-            }
+        if self.str_free(c) {
+            let at = self.side.len();
+            self.side.extend_from_slice(text);
+            self.push_str(c, text, Block::Side, at);
         }
     }
 
     /// Set string column `c` to a constant (a normalised value such as `allow`).
     pub fn constant(&mut self, c: usize, text: &'static str) {
         if text.len() <= 12 {
-            if let Column::Str(col) = &mut self.t.cols[c] {
-                if col.len() == self.t.rows {
-                    col.push(text.as_bytes(), Block::Input, 0); // inline view: no buffer read
-                }
-            }
+            self.push_str(c, text.as_bytes(), Block::Input, 0); // inline view: no buffer read
         } else {
             self.owned(c, text.as_bytes());
         }
@@ -451,6 +470,7 @@ impl<'a> Row<'a> {
 
     /// Set column `c` to the value of a key-value pair: unescaped when it needs it, read as the
     /// column's kind. False when it does not read (the caller keeps it in `extra`).
+    #[inline(always)]
     pub fn pair_value(&mut self, c: usize, p: &Pair) -> bool {
         if !p.escaped {
             return self.text(c, p.value);
@@ -466,6 +486,7 @@ impl<'a> Row<'a> {
 
     /// The usual handling of a pair: into its column if it has one and reads as its kind,
     /// else into `extra`.
+    #[inline(always)]
     pub fn pair(&mut self, c: Option<usize>, p: &Pair) {
         if let Some(c) = c {
             if self.pair_value(c, p) {
@@ -523,44 +544,54 @@ impl<'a> Row<'a> {
         }
     }
 
-    #[inline]
-    fn prim<T>(&mut self, c: usize, v: T, f: impl FnOnce(&mut Column, T)) {
-        if !self.is_set(c) {
-            f(&mut self.t.cols[c], v);
+    /// Push `v` to primitive column `c` (the one `pick` finds there) if it is unset in this row.
+    #[inline(always)]
+    fn prim<T: ArrowPrimitiveType>(&mut self, c: usize, v: T::Native, pick: fn(&mut Column) -> Option<&mut PrimCol<T>>) {
+        if self.is_set(c) {
+            return;
+        }
+        let rows = self.t.rows;
+        if let Some(col) = pick(&mut self.t.cols[c]) {
+            col.pad_to(rows);
+            col.push(v);
+            self.mark(c);
         }
     }
 
+    #[inline]
     pub fn set_u8(&mut self, c: usize, v: u8) {
-        self.prim(c, v, |col, v| if let Column::U8(x) = col { x.push(v) });
+        self.prim(c, v, |col| if let Column::U8(x) = col { Some(x) } else { None });
     }
+    #[inline]
     pub fn set_u16(&mut self, c: usize, v: u16) {
-        self.prim(c, v, |col, v| if let Column::U16(x) = col { x.push(v) });
+        self.prim(c, v, |col| if let Column::U16(x) = col { Some(x) } else { None });
     }
+    #[inline]
     pub fn set_u32(&mut self, c: usize, v: u32) {
-        self.prim(c, v, |col, v| if let Column::U32(x) = col { x.push(v) });
+        self.prim(c, v, |col| if let Column::U32(x) = col { Some(x) } else { None });
     }
+    #[inline]
     pub fn set_u64(&mut self, c: usize, v: u64) {
-        self.prim(c, v, |col, v| if let Column::U64(x) = col { x.push(v) });
+        self.prim(c, v, |col| if let Column::U64(x) = col { Some(x) } else { None });
     }
+    #[inline]
     pub fn set_i64(&mut self, c: usize, v: i64) {
-        self.prim(c, v, |col, v| if let Column::I64(x) = col { x.push(v) });
+        self.prim(c, v, |col| if let Column::I64(x) = col { Some(x) } else { None });
     }
+    #[inline]
     pub fn set_f64(&mut self, c: usize, v: f64) {
-        self.prim(c, v, |col, v| if let Column::F64(x) = col { x.push(v) });
+        self.prim(c, v, |col| if let Column::F64(x) = col { Some(x) } else { None });
     }
     /// Set timestamp column `c` (UTC microseconds).
+    #[inline]
     pub fn set_ts(&mut self, c: usize, micros: i64) {
-        self.prim(c, micros, |col, v| if let Column::Ts(x) = col { x.push(v) });
+        self.prim(c, micros, |col| if let Column::Ts(x) = col { Some(x) } else { None });
     }
 
-    /// Keep the row: unset columns become null.
+    /// Keep the row: unset columns become null (when next set, or at `finish`).
+    #[inline]
     pub fn commit(mut self) {
-        let n = self.t.rows;
-        for col in &mut self.t.cols {
-            if col.len() == n {
-                col.push_null();
-            }
-        }
+        self.t.set.fill(0);
         if let Some(m) = self.t.extra.as_mut() {
             m.end_row();
         }
@@ -572,9 +603,13 @@ impl<'a> Row<'a> {
 impl Drop for Row<'_> {
     fn drop(&mut self) {
         if !self.done {
+            // the columns this row set hold one value too many; the others end before it
             let n = self.t.rows;
-            for col in &mut self.t.cols {
-                col.truncate(n);
+            for (w, word) in self.t.set.iter_mut().enumerate() {
+                while *word != 0 {
+                    self.t.cols[w * 64 + word.trailing_zeros() as usize].truncate(n);
+                    *word &= *word - 1;
+                }
             }
             if let Some(m) = self.t.extra.as_mut() {
                 m.truncate(n);
@@ -639,6 +674,43 @@ srcip=10.0.0.1 msg=
         let got: Vec<(String, String)> = (0..k.len()).map(|i| (k.value(i).to_string(), v.value(i).to_string())).collect();
         assert_eq!(got, vec![("srcport".into(), "99999".into()), ("x".into(), "1".into()), ("sent".into(), "6".into())]);
         assert_eq!(extra.value(1).len(), 0);
+    }
+
+    /// Nulls filled late (when a column is next set, or at finish) and undone rows: every
+    /// column ends with one value per committed row.
+    #[test]
+    fn lazy_nulls_and_rollback() {
+        const C: &[Col] = &[col("a", Kind::Str), col("n", Kind::U16), col("t", Kind::Ts)];
+        let data = b"x 1".to_vec();
+        let line = &data[..];
+        let mut t = Table::new(C, false, 2);
+        let mut side = Vec::new();
+        let mut row = t.row(line, Block::Input, 0, &mut side);
+        row.str(0, (0, 1));
+        row.commit();
+        let mut row = t.row(line, Block::Input, 0, &mut side);
+        assert!(!row.is_set(0) && row.text(1, (2, 3)) && row.is_set(1) && !row.text(1, (2, 3)));
+        row.commit();
+        let mut row = t.row(line, Block::Input, 0, &mut side);
+        row.str(0, (0, 1));
+        row.set_u16(1, 7);
+        assert!(row.is_set(0) && row.is_set(1));
+        drop(row); // undone: its values go, the nulls padded before them stay
+        let mut row = t.row(line, Block::Input, 0, &mut side);
+        assert!(!row.is_set(0) && !row.is_set(1));
+        row.set_ts(2, 5);
+        row.commit();
+        let row = t.row(line, Block::Input, 0, &mut side);
+        row.commit();
+        assert_eq!(t.rows(), 4);
+        let blocks = Blocks { input: Buffer::from_vec(data.clone()), lossy: Buffer::from_vec(Vec::<u8>::new()), side: Buffer::from_vec(side) };
+        let cols = t.finish(&blocks);
+        let a = cols[0].as_string_view();
+        assert_eq!((a.len(), a.value(0), a.null_count()), (4, "x", 3));
+        let n = cols[1].as_primitive::<UInt16Type>();
+        assert_eq!((n.len(), n.value(1), n.null_count()), (4, 1, 3));
+        let ts = cols[2].as_primitive::<TimestampMicrosecondType>();
+        assert_eq!((ts.len(), ts.value(2), ts.null_count()), (4, 5, 3));
     }
 
     #[test]
