@@ -36,6 +36,7 @@ use super::ip::{parse_ip, parse_v4, IpTable};
 use super::normalize::parse_cidr;
 use super::text::{decoded, for_each_token};
 use super::Kind;
+use crate::simd::Bytes16;
 
 /// How a column's cells are read (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -672,49 +673,19 @@ fn plain_host(cell: &[u8]) -> bool {
     if n == 0 || cell[0].is_ascii_digit() {
         return false;
     }
-    let special = |b: &u8| matches!(b, b':' | b'/' | b'@');
-    if n < 8 {
-        return !cell.iter().any(special);
+    // 16 bytes a step, the last step overlapping the one before (a byte read twice is harmless)
+    let special = |v: Bytes16| v.eq_any(b":/@");
+    if n <= 16 {
+        return special(Bytes16::load_prefix(cell)) == 0;
     }
-    // 16 bytes a step (SSE2, part of x86-64), the last step overlapping the one before (a
-    // byte read twice is harmless); a cell of 8 to 15 bytes is read as two overlapping words
-    let rd8 = |i: usize| u64::from_le_bytes(cell[i..i + 8].try_into().expect("8 bytes"));
-    #[cfg(target_arch = "x86_64")]
-    {
-        use core::arch::x86_64::*;
-        let rd16 = |i: usize| {
-            let b: &[u8; 16] = cell[i..i + 16].try_into().expect("16 bytes");
-            // SAFETY: `b` is 16 readable bytes; the load has no alignment requirement
-            unsafe { _mm_loadu_si128(b.as_ptr().cast()) }
-        };
-        // SAFETY (this and the next block): SSE2 is part of every x86-64 CPU
-        let special = |v: __m128i| unsafe {
-            let eq = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
-            _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(eq(b':'), eq(b'/')), eq(b'@')))
-        };
-        if n < 16 {
-            return special(unsafe { _mm_set_epi64x(rd8(n - 8) as i64, rd8(0) as i64) }) == 0;
-        }
-        let mut any = special(rd16(n - 16));
-        let mut i = 0;
-        while i + 16 < n {
-            any |= special(rd16(i));
-            i += 16;
-        }
-        any == 0
+    let at = |i: usize| Bytes16::load(cell[i..i + 16].try_into().expect("16 bytes"));
+    let mut any = special(at(n - 16));
+    let mut i = 0;
+    while i + 16 < n {
+        any |= special(at(i));
+        i += 16;
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        use super::ip::eq_bytes;
-        let bad = |w: u64| eq_bytes(w, b':') | eq_bytes(w, b'/') | eq_bytes(w, b'@');
-        let mut any = bad(rd8(n - 8));
-        let mut i = 0;
-        while i + 8 < n {
-            any |= bad(rd8(i));
-            i += 8;
-        }
-        any == 0
-    }
+    any == 0
 }
 
 #[derive(Default)]
