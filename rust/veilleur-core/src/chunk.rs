@@ -310,11 +310,9 @@ mod tests {
     /// a newline).
     #[test]
     fn lines_match_split() {
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut rng = crate::test_rng::Rng::new(0x9E37_79B9_7F4A_7C15);
         for round in 0..3000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = rng.next();
             let n = (x % 300) as usize;
             let data: Vec<u8> = (0..n)
                 .map(|i| {

@@ -142,11 +142,9 @@ mod tests {
 
     #[test]
     fn ipv4_masks_match_bytes() {
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut rng = crate::test_rng::Rng::new(0x2545_F491_4F6C_DD1D);
         let mut rnd = |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = rng.next();
             (x % n) as usize
         };
         const BYTES: &[u8] = b"0123456789..25:a";

@@ -18,6 +18,8 @@ pub mod ip;
 pub mod pipeline;
 pub mod report;
 pub mod simd;
+#[cfg(test)]
+mod test_rng;
 pub mod time;
 pub mod year;
 

@@ -637,6 +637,12 @@ pub fn url_authority(url: &[u8]) -> Option<(Span, Option<u16>)> {
         }
         i += 16;
     }
+    authority_at(url, hs, end, colon, scheme_port, absolute)
+}
+
+/// The host and port of the authority `url[hs..end]` whose last `:` outside brackets is at
+/// `colon`: what [`url_authority`] returns once it has found those bounds.
+fn authority_at(url: &[u8], hs: usize, end: usize, colon: Option<usize>, scheme_port: Option<u16>, absolute: bool) -> Option<(Span, Option<u16>)> {
     let (host, port_text): (Span, Option<Span>) = if url.get(hs) == Some(&b'[') {
         let close = hs + url[hs..end].iter().position(|&c| c == b']')?;
         let port = match url.get(close + 1) {
@@ -937,13 +943,8 @@ mod tests {
             r#"1714979730.412    153 10.20.30.41 TCP_MISS/200 5120 GET http://x/a b - HIER_DIRECT/198.51.100.10 text/html "r" "Mozilla/5.0 (X11)""#,
             "1714979730.412 1 10.0.0.1 TCP_MISS/200 1 GET http://x.example/ - HIER_DIRECT/1.2.3.4 text/html - NONE/- a",
         ];
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut rnd = |n: usize| {
-            x ^= x >> 12;
-            x ^= x << 25;
-            x ^= x >> 27;
-            (x.wrapping_mul(0x2545_F491_4F6C_DD1D) % n.max(1) as u64) as usize
-        };
+        let mut rng = crate::test_rng::Rng::new(0x9E37_79B9_7F4A_7C15);
+        let mut rnd = |n: usize| (rng.next() % n.max(1) as u64) as usize;
         let (mut checked, mut fast_hits) = (0, 0);
         for round in 0..20_000 {
             let mut l = seeds[round % seeds.len()].as_bytes().to_vec();
@@ -982,11 +983,9 @@ mod tests {
     #[test]
     fn hier_tokens() {
         let seeds = ["HIER_DIRECT/198.51.100.140", "HIER_NONE/-", "TIMEOUT_HIER_DIRECT/1.2.3.4", "DIRECT/x", "HIER_/x", "HIER_PARENT_HIT/parent1.example.net"];
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut rng = crate::test_rng::Rng::new(0x2545_F491_4F6C_DD1D);
         for round in 0..50_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = rng.next();
             let mut t = seeds[round % seeds.len()].as_bytes().to_vec();
             if x % 2 == 0 && !t.is_empty() {
                 let i = (x >> 8) as usize % t.len();
@@ -1002,11 +1001,9 @@ mod tests {
     #[test]
     fn epochs() {
         // the no-loop shape against the loop (the same text with one more fraction digit)
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut rng = crate::test_rng::Rng::new(0x9E37_79B9_7F4A_7C15);
         for _ in 0..100_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = rng.next();
             let mut t = format!("{:010}.{:03}", x % 10_000_000_000, (x >> 40) % 1000).into_bytes();
             if x % 3 == 0 {
                 t[(x >> 20) as usize % 14] = b"0/:a. 9"[(x >> 30) as usize % 7];
@@ -1068,40 +1065,14 @@ mod tests {
                 _ => {}
             }
         }
-        let (host, port_text): (Span, Option<Span>) = if url.get(hs) == Some(&b'[') {
-            let close = hs + url[hs..end].iter().position(|&c| c == b']')?;
-            let port = match url.get(close + 1) {
-                Some(b':') if close + 1 < end => Some((close + 2, end)),
-                _ if close + 1 == end => None,
-                _ => return None,
-            };
-            ((hs + 1, close), port)
-        } else {
-            match colon {
-                Some(c) => ((hs, c), Some((c + 1, end))),
-                None => ((hs, end), None),
-            }
-        };
-        if host.1 <= host.0 {
-            return None;
-        }
-        let port = match port_text {
-            Some((a, b)) if b > a => Some(number(&url[a..b]).and_then(|v| u16::try_from(v).ok())?),
-            _ => scheme_port,
-        };
-        if !absolute && port.is_none() {
-            return None; // a bare word is not an authority
-        }
-        Some((host, port))
+        authority_at(url, hs, end, colon, scheme_port, absolute)
     }
 
     #[test]
     fn authorities_match_byte_loop() {
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut rng = crate::test_rng::Rng::new(0x9E37_79B9_7F4A_7C15);
         let mut rnd = |n: usize| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = rng.next();
             (x % n as u64) as usize
         };
         let seeds = ["http://www.example.com/a?b", "https://u:p@[2001:db8::1]:8443/x", "www.example.net:443", "FTP://h.example", "error:x", "a+b.c-d://h:1#f", "[::1]:22"];

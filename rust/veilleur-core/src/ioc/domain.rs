@@ -335,11 +335,9 @@ mod tests {
     /// as a name: hosts of every length around the word size, dots everywhere.
     #[test]
     fn walk_hashes_are_name_hashes() {
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut rng = crate::test_rng::Rng::new(0x2545_F491_4F6C_DD1D);
         for _ in 0..20_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = rng.next();
             let len = 1 + (x % 40) as usize;
             let host: Vec<u8> = (0..len).map(|i| b"ab.cD-9.xyz.Q"[((x >> (i % 60)) as usize + i) % 13]).collect();
             // a table knowing the host's last label, probing every label count
