@@ -78,11 +78,7 @@ pub fn url_host(url: &str) -> Option<(usize, usize)> {
     let auth = &rest[..end];
     let hs = auth.rfind('@').map_or(0, |a| a + 1);
     let host = &auth[hs..];
-    let he = if host.starts_with('[') {
-        host.find(']').map_or(host.len(), |b| b + 1)
-    } else {
-        host.rfind(':').unwrap_or(host.len())
-    };
+    let he = if host.starts_with('[') { host.find(']').map_or(host.len(), |b| b + 1) } else { host.rfind(':').unwrap_or(host.len()) };
     (he > 0).then_some((start + hs, start + hs + he))
 }
 

@@ -64,8 +64,7 @@ pub fn resolve(inputs: &[String]) -> Result<Vec<PathBuf>> {
                 push(f, &mut out);
             }
         } else if has_glob_chars(input) {
-            let entries = glob::glob(input)
-                .map_err(|e| Error::InvalidArgument(format!("bad glob pattern {input:?}: {e}")))?;
+            let entries = glob::glob(input).map_err(|e| Error::InvalidArgument(format!("bad glob pattern {input:?}: {e}")))?;
             let mut matched: Vec<PathBuf> = entries.filter_map(|e| e.ok()).collect();
             matched.sort();
             if matched.is_empty() {
@@ -88,9 +87,7 @@ pub fn resolve(inputs: &[String]) -> Result<Vec<PathBuf>> {
 fn collect(path: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
     let meta = path.symlink_metadata()?;
     if meta.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
-            .map(|e| e.map(|e| e.path()))
-            .collect::<io::Result<_>>()?;
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?.map(|e| e.map(|e| e.path())).collect::<io::Result<_>>()?;
         entries.sort();
         for e in entries {
             // inside folders, only regular files and links: a FIFO or device would block or
@@ -193,12 +190,8 @@ impl Source {
         let raw = Cursor::new(magic[..n].to_vec()).chain(hr);
         Ok(match Compression::from_magic(&magic[..n]) {
             Compression::None => Source::Plain(raw),
-            Compression::Gzip => Source::Gzip(Box::new(flate2::bufread::MultiGzDecoder::new(
-                BufReader::with_capacity(1 << 18, raw),
-            ))),
-            Compression::Zstd => Source::Zstd(Box::new(zstd::stream::read::Decoder::with_buffer(
-                BufReader::with_capacity(1 << 18, raw),
-            )?)),
+            Compression::Gzip => Source::Gzip(Box::new(flate2::bufread::MultiGzDecoder::new(BufReader::with_capacity(1 << 18, raw)))),
+            Compression::Zstd => Source::Zstd(Box::new(zstd::stream::read::Decoder::with_buffer(BufReader::with_capacity(1 << 18, raw))?)),
         })
     }
 

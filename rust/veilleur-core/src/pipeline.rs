@@ -18,9 +18,9 @@ use crate::chunk::Chunker;
 use crate::error::{Error, Result};
 use crate::events::constant_dict;
 use crate::formats::{self, FormatId, ParseCtx, ParsedChunk};
-use crate::year::{self, YearTracker};
 use crate::input::{self, Compression, Source};
 use crate::report::{FileSummary, RejectRow, Report, Status};
+use crate::year::{self, YearTracker};
 
 /// How to read.
 #[derive(Debug, Clone)]
@@ -129,14 +129,8 @@ impl Plan {
                     let by_name = path.file_name().is_some_and(|n| pat.matches(&n.to_string_lossy()));
                     (by_name || pat.matches(&display)).then_some(*f)
                 });
-                let mut info = FileInfo {
-                    path,
-                    display,
-                    format: None,
-                    format_source: FormatSource::Detected,
-                    confidence: None,
-                    unrecognised: None,
-                };
+                let mut info =
+                    FileInfo { path, display, format: None, format_source: FormatSource::Detected, confidence: None, unrecognised: None };
                 if let Some(f) = opts.format {
                     info.format = Some(f);
                     info.format_source = FormatSource::Given;
@@ -506,14 +500,7 @@ fn read_file(sh: &Arc<Shared>, i: usize) {
         Ok(s) => s,
         Err(e) => {
             let e = io::Error::new(e.kind(), format!("cannot read {}: {e}", info.display));
-            return finish(ReadEnd {
-                chunks: 0,
-                compression: None,
-                sha256: None,
-                raw_bytes: 0,
-                decompressed: 0,
-                error: Some((e, false)),
-            });
+            return finish(ReadEnd { chunks: 0, compression: None, sha256: None, raw_bytes: 0, decompressed: 0, error: Some((e, false)) });
         }
     };
     let compression = src.compression();

@@ -5,8 +5,8 @@
 
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::{
-    __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
-    _mm_set_epi64x, _mm_setzero_si128, _mm_sub_epi8,
+    __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_set_epi64x,
+    _mm_setzero_si128, _mm_sub_epi8,
 };
 
 /// Sixteen bytes.
@@ -42,11 +42,8 @@ impl Bytes16 {
             return Bytes16::load(head.try_into().expect("16 bytes"));
         }
         let word = |k: usize| u128::from(u64::from_le_bytes(b[k..k + 8].try_into().expect("8 bytes")));
-        let x = if n >= 8 {
-            word(0) | (word(n - 8) << (8 * (n - 8)))
-        } else {
-            b.iter().rev().fold(0u128, |x, &c| (x << 8) | u128::from(c))
-        };
+        let x =
+            if n >= 8 { word(0) | (word(n - 8) << (8 * (n - 8))) } else { b.iter().rev().fold(0u128, |x, &c| (x << 8) | u128::from(c)) };
         Bytes16::from_u128(x)
     }
 

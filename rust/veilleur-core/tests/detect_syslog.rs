@@ -82,7 +82,9 @@ fn does_not_steal_access_or_mailbox_logs() {
 #[test]
 fn counts_add_up_on_real_lines() {
     let ctx = ParseCtx { tz: veilleur_core::time::parse_zone("Europe/Paris"), year: Some(2022), header: None };
-    for (text, f) in [(ZIMBRA_LOG, FormatId::Syslog), (RFC5424, FormatId::Syslog), (NGINX_ERROR, FormatId::NginxError), (JETTY, FormatId::ZmmailboxdOut)] {
+    for (text, f) in
+        [(ZIMBRA_LOG, FormatId::Syslog), (RFC5424, FormatId::Syslog), (NGINX_ERROR, FormatId::NginxError), (JETTY, FormatId::ZmmailboxdOut)]
+    {
         let p = f.parse_chunk(Chunk { index: 0, offset: 0, data: text.as_bytes().to_vec(), long_line: None }, &ctx);
         assert!(p.rejects.is_empty(), "{f:?}: {:?}", p.rejects.first().map(|r| &r.reason));
         assert_eq!(p.rows() as u64 + p.folded, p.n_lines);

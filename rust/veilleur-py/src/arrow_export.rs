@@ -82,7 +82,8 @@ pub fn import_stream(obj: &Bound<'_, PyAny>) -> PyResult<arrow_array::ffi_stream
         )));
     }
     let capsule = obj.call_method0("__arrow_c_stream__")?;
-    let capsule = capsule.cast::<PyCapsule>().map_err(|_| pyo3::exceptions::PyTypeError::new_err("__arrow_c_stream__ did not return a capsule"))?;
+    let capsule =
+        capsule.cast::<PyCapsule>().map_err(|_| pyo3::exceptions::PyTypeError::new_err("__arrow_c_stream__ did not return a capsule"))?;
     let name = std::ffi::CString::new("arrow_array_stream").expect("no NUL");
     let ptr = capsule.pointer_checked(Some(&name))?;
     // SAFETY: the capsule holds an FFI_ArrowArrayStream (checked by its name); `from_raw`

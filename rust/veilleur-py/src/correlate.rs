@@ -113,7 +113,14 @@ fn count_window(
 /// Periodic traffic per key.
 #[pyfunction]
 #[pyo3(signature = (table, by, time, min_events, max_jitter))]
-fn beacons(py: Python<'_>, table: &Bound<'_, PyAny>, by: Vec<String>, time: String, min_events: usize, max_jitter: f64) -> PyResult<ArrowTable> {
+fn beacons(
+    py: Python<'_>,
+    table: &Bound<'_, PyAny>,
+    by: Vec<String>,
+    time: String,
+    min_events: usize,
+    max_jitter: f64,
+) -> PyResult<ArrowTable> {
     let t = self::table(table)?;
     let spec = BeaconSpec { by, time, min_events, max_jitter };
     out(py, py.detach(|| correlate::beacons(&t, &spec)))

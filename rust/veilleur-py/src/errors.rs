@@ -9,10 +9,7 @@ use pyo3::prelude::*;
 use veilleur_core::Error;
 
 fn veilleur_error(py: Python<'_>, class: &str, msg: String) -> PyErr {
-    let made = py
-        .import("veilleur._errors")
-        .and_then(|m| m.getattr(class))
-        .and_then(|cls| cls.call1((msg.clone(),)));
+    let made = py.import("veilleur._errors").and_then(|m| m.getattr(class)).and_then(|cls| cls.call1((msg.clone(),)));
     match made {
         Ok(exc) => PyErr::from_value(exc),
         Err(e) => e,

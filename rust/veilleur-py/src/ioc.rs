@@ -67,12 +67,19 @@ impl RawIocMatcher {
 
     /// Match `table` (any object with `__arrow_c_stream__`) on `columns`, a list of
     /// `(column, role, unless)`; returns the hits (row, column, ioc, value, matched).
-    fn match_table(&self, py: Python<'_>, table: &Bound<'_, PyAny>, columns: Vec<(String, String, Option<String>)>) -> PyResult<ArrowTable> {
+    fn match_table(
+        &self,
+        py: Python<'_>,
+        table: &Bound<'_, PyAny>,
+        columns: Vec<(String, String, Option<String>)>,
+    ) -> PyResult<ArrowTable> {
         let specs = columns
             .into_iter()
             .map(|(name, role, unless)| {
                 let role = Role::parse(&role).ok_or_else(|| {
-                    PyValueError::new_err(format!("unknown column role {role:?} for {name:?}; roles: ip, domain, url, text, user_agent, email, hash"))
+                    PyValueError::new_err(format!(
+                        "unknown column role {role:?} for {name:?}; roles: ip, domain, url, text, user_agent, email, hash"
+                    ))
                 })?;
                 Ok(ColumnSpec { name, role, unless })
             })

@@ -96,8 +96,7 @@ impl RawBundle {
 
     /// One format's typed table.
     fn table(&self, format: &str) -> PyResult<ArrowTable> {
-        let f = FormatId::parse(format)
-            .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err(format!("unknown format {format:?}")))?;
+        let f = FormatId::parse(format).ok_or_else(|| pyo3::exceptions::PyKeyError::new_err(format!("unknown format {format:?}")))?;
         if self.released.lock().unwrap_or_else(|e| e.into_inner()).contains(&f) {
             return Err(pyo3::exceptions::PyKeyError::new_err(format!(
                 "the typed table of {format:?} was released (Bundle.release_tables) to save memory; its rows are in events"
@@ -179,7 +178,6 @@ impl RawBundle {
         ArrowTable::new(b.schema(), vec![b])
     }
 }
-
 
 // A Python object is only 16-byte aligned: a pyclass must not need more (box what does).
 const _: () = assert!(std::mem::align_of::<RawBundle>() <= 16 && std::mem::align_of::<arrow_export::ArrowTable>() <= 16);

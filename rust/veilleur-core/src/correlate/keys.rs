@@ -97,7 +97,12 @@ impl<'a> Col<'a> {
             DataType::UInt64 => Col::Int(a, int_at::<UInt64Type>),
             DataType::Dictionary(_, _) => {
                 let d = a.as_any_dictionary();
-                Col::Dict { keys: d.keys(), index: d.normalized_keys(), n_values: d.values().len(), values: Box::new(Col::of(d.values().as_ref(), name)?) }
+                Col::Dict {
+                    keys: d.keys(),
+                    index: d.normalized_keys(),
+                    n_values: d.values().len(),
+                    values: Box::new(Col::of(d.values().as_ref(), name)?),
+                }
             }
             other => {
                 return Err(Error::InvalidArgument(format!(
@@ -497,10 +502,7 @@ mod tests {
             ("n", Arc::new(Int32Array::from(vec![5, 5, 7])) as ArrayRef),
         ]);
         let dict: DictionaryArray<Int32Type> = vec![Some("y"), Some("x"), None].into_iter().collect();
-        let b = table(vec![
-            ("k", Arc::new(dict) as ArrayRef),
-            ("n", Arc::new(UInt64Array::from(vec![7, 5, 5])) as ArrayRef),
-        ]);
+        let b = table(vec![("k", Arc::new(dict) as ArrayRef), ("n", Arc::new(UInt64Array::from(vec![7, 5, 5])) as ArrayRef)]);
         let names = vec!["k".to_string(), "n".to_string()];
         let mut it = Interner::default();
         let ga = it.intern(&KeyCols::new(&a, &names).unwrap(), |_| true);

@@ -89,11 +89,8 @@ pub fn matches(table: &Table, steps: &[Vec<Row>], spec: &SequenceSpec) -> Result
         });
     }
     let n_groups = if keyed { it.len() } else { 1 };
-    let steps: Vec<Groups> = steps
-        .par_iter()
-        .zip(&gids)
-        .map(|(rows, g)| Groups::of(n_groups, &t, g.iter().copied().zip(rows.iter().copied())))
-        .collect();
+    let steps: Vec<Groups> =
+        steps.par_iter().zip(&gids).map(|(rows, g)| Groups::of(n_groups, &t, g.iter().copied().zip(rows.iter().copied()))).collect();
 
     let per_group: Vec<Vec<(i64, Row, Vec<Row>)>> = (0..n_groups)
         .into_par_iter()
@@ -139,11 +136,8 @@ pub fn matches(table: &Table, steps: &[Vec<Row>], spec: &SequenceSpec) -> Result
             out
         })
         .collect();
-    let mut all: Vec<(i64, Row, usize, Vec<Row>)> = per_group
-        .into_iter()
-        .enumerate()
-        .flat_map(|(g, v)| v.into_iter().map(move |(t, r, m)| (t, r, g, m)))
-        .collect();
+    let mut all: Vec<(i64, Row, usize, Vec<Row>)> =
+        per_group.into_iter().enumerate().flat_map(|(g, v)| v.into_iter().map(move |(t, r, m)| (t, r, g, m))).collect();
     all.par_sort_unstable_by_key(|(t, r, g, _)| (*t, *r, *g));
     Ok(all.into_iter().map(|(_, _, _, m)| m).collect())
 }
@@ -197,7 +191,12 @@ mod tests {
     }
 
     fn spec(keys: Vec<Vec<&str>>, within: i64, ordered: bool) -> SequenceSpec {
-        SequenceSpec { time: "ts".into(), keys: keys.into_iter().map(|k| k.into_iter().map(String::from).collect()).collect(), within, ordered }
+        SequenceSpec {
+            time: "ts".into(),
+            keys: keys.into_iter().map(|k| k.into_iter().map(String::from).collect()).collect(),
+            within,
+            ordered,
+        }
     }
 
     #[test]
@@ -235,7 +234,8 @@ mod tests {
         assert_eq!(matches(&t, &[a.clone(), b.clone()], &s).unwrap(), vec![vec![1, 0]]);
         let s = spec(vec![vec!["src"], vec!["src"]], 5, true);
         assert!(matches(&t, &[a, b], &s).unwrap().is_empty());
-        let out = sequence(&t, &[vec![true, false, false], vec![false, true, false]], &spec(vec![vec!["src"], vec!["src"]], 5, true)).unwrap();
+        let out =
+            sequence(&t, &[vec![true, false, false], vec![false, true, false]], &spec(vec![vec!["src"], vec!["src"]], 5, true)).unwrap();
         assert_eq!(out.num_rows(), 2);
         assert_eq!(out.schema().field(0).name(), "match");
     }

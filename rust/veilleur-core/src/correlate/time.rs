@@ -5,8 +5,7 @@ use std::borrow::Cow;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    Date32Type, Date64Type, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
-    TimestampSecondType,
+    Date32Type, Date64Type, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType,
 };
 use arrow_array::Array;
 use arrow_schema::{DataType, TimeUnit};
@@ -22,7 +21,8 @@ pub const NULL_TIME: i64 = i64::MIN;
 /// units `d`, `h`, `m`, `s`, `ms`, `us` (or `µs`), `ns` (a whole number of microseconds).
 /// `"1h30m"` = 5,400,000,000 µs. Returns microseconds, never negative.
 pub fn parse_duration(text: &str) -> Result<i64> {
-    let bad = |why: &str| Error::InvalidArgument(format!("invalid duration {text:?}: {why} (examples: \"30m\", \"1h30m\", \"10s\", \"500ms\")"));
+    let bad =
+        |why: &str| Error::InvalidArgument(format!("invalid duration {text:?}: {why} (examples: \"30m\", \"1h30m\", \"10s\", \"500ms\")"));
     let s = text.trim();
     if s.is_empty() {
         return Err(bad("empty"));

@@ -164,8 +164,11 @@ struct TimeKeys {
 fn parse_line(row: &mut typed::Row, times: &mut Times) -> Result<(), Reason> {
     let line = row.line();
     let f = wrapped::split(line, is_cef, "CEF:")?;
-    let (hdr, ext) = wrapped::pipe_fields::<7>(line, f.payload)
-        .map_err(|n| Reason::from(format!("CEF header has {n} of its 7 `|`-separated fields (version, vendor, product, version, signature id, name, severity)")))?;
+    let (hdr, ext) = wrapped::pipe_fields::<7>(line, f.payload).map_err(|n| {
+        Reason::from(format!(
+            "CEF header has {n} of its 7 `|`-separated fields (version, vendor, product, version, signature id, name, severity)"
+        ))
+    })?;
     if let Some(h) = f.host {
         row.str(HOST, h);
     }
@@ -289,10 +292,18 @@ mod tests {
     use crate::formats::testing::{self, utc};
     use arrow_array::types::{UInt16Type, UInt8Type};
 
-    fn parse(text: &str, tz: Option<&str>) -> ParsedChunk { testing::parse(parse_chunk, text, tz) }
-    fn s(p: &ParsedChunk, name: &str, i: usize) -> Option<String> { testing::s(COLS, p, name, i) }
-    fn ts(p: &ParsedChunk, name: &str, i: usize) -> Option<i64> { testing::ts(COLS, p, name, i) }
-    fn extra(p: &ParsedChunk, i: usize) -> Vec<(String, Option<String>)> { testing::extra(COLS, p, i) }
+    fn parse(text: &str, tz: Option<&str>) -> ParsedChunk {
+        testing::parse(parse_chunk, text, tz)
+    }
+    fn s(p: &ParsedChunk, name: &str, i: usize) -> Option<String> {
+        testing::s(COLS, p, name, i)
+    }
+    fn ts(p: &ParsedChunk, name: &str, i: usize) -> Option<i64> {
+        testing::ts(COLS, p, name, i)
+    }
+    fn extra(p: &ParsedChunk, i: usize) -> Vec<(String, Option<String>)> {
+        testing::extra(COLS, p, i)
+    }
 
     #[test]
     fn reference_lines() {
@@ -310,7 +321,10 @@ CEF:0|ExampleVendor|Example\\|Gateway|1.0|fw-deny|Connection denied|5|rt=May 06 
         assert_eq!(p.columns[typed::index(COLS, "dpt")].as_primitive::<UInt16Type>().value(0), 443);
         // CEST read in Europe/Paris: 07:24:07Z
         assert_eq!(ts(&p, "ts", 1), Some(utc(2024, 5, 6, 7, 24, 7)));
-        assert_eq!(extra(&p, 1), vec![("cs1Label".into(), Some("RuleName".into())), ("cs1".into(), Some("block ssh from internet".into()))]);
+        assert_eq!(
+            extra(&p, 1),
+            vec![("cs1Label".into(), Some("RuleName".into())), ("cs1".into(), Some("block ssh from internet".into()))]
+        );
         assert_eq!(s(&p, "syslog_host", 1), None);
     }
 

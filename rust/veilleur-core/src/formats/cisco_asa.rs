@@ -177,7 +177,8 @@ fn tag(line: &[u8]) -> Option<Tag> {
 
 /// Zone abbreviations an ASA may write after its stamp.
 const ZONES: &[&[u8]] = &[
-    b"UTC", b"GMT", b"EST", b"EDT", b"CST", b"CDT", b"MST", b"MDT", b"PST", b"PDT", b"CET", b"CEST", b"BST", b"IST", b"JST", b"AEST", b"AEDT",
+    b"UTC", b"GMT", b"EST", b"EDT", b"CST", b"CDT", b"MST", b"MDT", b"PST", b"PDT", b"CET", b"CEST", b"BST", b"IST", b"JST", b"AEST",
+    b"AEDT",
 ];
 
 /// The header before the tag: `ts`, `syslog_host`, `device`, a zone word.
@@ -639,9 +640,15 @@ mod tests {
     use arrow_array::cast::AsArray;
     use arrow_array::types::{UInt16Type, UInt32Type, UInt64Type};
 
-    fn parse(text: &str) -> ParsedChunk { testing::parse(parse_chunk, text, None) }
-    fn s(p: &ParsedChunk, name: &str, row: usize) -> Option<String> { testing::s(COLS, p, name, row) }
-    fn u16c(p: &ParsedChunk, name: &str, row: usize) -> Option<u16> { testing::prim::<UInt16Type>(COLS, p, name, row) }
+    fn parse(text: &str) -> ParsedChunk {
+        testing::parse(parse_chunk, text, None)
+    }
+    fn s(p: &ParsedChunk, name: &str, row: usize) -> Option<String> {
+        testing::s(COLS, p, name, row)
+    }
+    fn u16c(p: &ParsedChunk, name: &str, row: usize) -> Option<u16> {
+        testing::prim::<UInt16Type>(COLS, p, name, row)
+    }
 
     #[test]
     fn built_outbound_is_swapped() {

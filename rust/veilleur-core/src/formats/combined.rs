@@ -9,7 +9,19 @@ use super::ncsa::{self, AccessLine};
 use super::Reason;
 
 pub const COLUMNS: &[Col] = &[
-    HEAD[0], HEAD[1], HEAD[2], HEAD[3], HEAD[4], HEAD[5], HEAD[6], HEAD[7], HEAD[8], HEAD[9], HEAD[10], HEAD[11], HEAD[12],
+    HEAD[0],
+    HEAD[1],
+    HEAD[2],
+    HEAD[3],
+    HEAD[4],
+    HEAD[5],
+    HEAD[6],
+    HEAD[7],
+    HEAD[8],
+    HEAD[9],
+    HEAD[10],
+    HEAD[11],
+    HEAD[12],
     Col::Referrer,
     Col::UserAgent,
     Col::Extra,

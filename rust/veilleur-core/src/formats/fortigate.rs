@@ -182,7 +182,8 @@ const CSV: Dialect = Dialect { sep: b',', quotes: true, runs_to_next_key: false,
 fn keys() -> &'static KeyIndex {
     static KEYS: OnceLock<KeyIndex> = OnceLock::new();
     KEYS.get_or_init(|| {
-        let mut k: Vec<(&'static str, usize)> = COLS.iter().enumerate().filter(|(i, _)| *i > SYSLOG_HOST).map(|(i, c)| (c.name, i)).collect();
+        let mut k: Vec<(&'static str, usize)> =
+            COLS.iter().enumerate().filter(|(i, _)| *i > SYSLOG_HOST).map(|(i, c)| (c.name, i)).collect();
         k.extend(ALIASES.iter().map(|&(a, to)| (a, typed::index(COLS, to))));
         KeyIndex::new(&k)
     })
@@ -517,8 +518,23 @@ pub fn action(raw: &str) -> Option<&'static str> {
     if is(&["deny", "blocked", "block", "redirect"]) {
         Some("deny")
     } else if is(&[
-        "accept", "close", "timeout", "start", "dns", "ip-conn", "client-rst", "server-rst", "passthrough", "monitored", "pass",
-        "pass_session", "detected", "exempt", "allow", "analytics", "log-only",
+        "accept",
+        "close",
+        "timeout",
+        "start",
+        "dns",
+        "ip-conn",
+        "client-rst",
+        "server-rst",
+        "passthrough",
+        "monitored",
+        "pass",
+        "pass_session",
+        "detected",
+        "exempt",
+        "allow",
+        "analytics",
+        "log-only",
     ]) {
         Some("allow")
     } else if is(&["dropped", "drop", "clear_session"]) {
@@ -601,18 +617,36 @@ mod tests {
     use crate::formats::testing;
     use arrow_array::types::{Int64Type, UInt32Type, UInt64Type};
 
-    fn parse(text: &str, tz: Option<&str>) -> ParsedChunk { testing::parse(parse_chunk, text, tz) }
-    fn c<'a>(p: &'a ParsedChunk, name: &str) -> &'a ArrayRef { testing::column(COLS, p, name) }
-    fn sv(p: &ParsedChunk, name: &str, row: usize) -> Option<String> { testing::s(COLS, p, name, row) }
-    fn ts(p: &ParsedChunk, row: usize) -> Option<i64> { testing::ts(COLS, p, "ts", row) }
-    fn extra(p: &ParsedChunk, row: usize) -> Vec<(String, Option<String>)> { testing::extra(COLS, p, row) }
+    fn parse(text: &str, tz: Option<&str>) -> ParsedChunk {
+        testing::parse(parse_chunk, text, tz)
+    }
+    fn c<'a>(p: &'a ParsedChunk, name: &str) -> &'a ArrayRef {
+        testing::column(COLS, p, name)
+    }
+    fn sv(p: &ParsedChunk, name: &str, row: usize) -> Option<String> {
+        testing::s(COLS, p, name, row)
+    }
+    fn ts(p: &ParsedChunk, row: usize) -> Option<i64> {
+        testing::ts(COLS, p, "ts", row)
+    }
+    fn extra(p: &ParsedChunk, row: usize) -> Vec<(String, Option<String>)> {
+        testing::extra(COLS, p, row)
+    }
 
     /// 2024-05-06T07:15:30Z
     const T0: i64 = 1_714_979_730_000_000;
 
     #[test]
     fn constants_match_columns() {
-        for (k, i) in [("ts", TS), ("syslog_host", SYSLOG_HOST), ("date", DATE), ("time", TIME), ("tz", TZ), ("eventtime", EVENTTIME), ("timestamp", TIMESTAMP)] {
+        for (k, i) in [
+            ("ts", TS),
+            ("syslog_host", SYSLOG_HOST),
+            ("date", DATE),
+            ("time", TIME),
+            ("tz", TZ),
+            ("eventtime", EVENTTIME),
+            ("timestamp", TIMESTAMP),
+        ] {
             assert_eq!(typed::index(COLS, k), i, "{k}");
         }
         let _ = Block::Input;
@@ -673,7 +707,8 @@ mod tests {
 
     #[test]
     fn truncated_duplicates_empty_and_bad_port() {
-        let l = r#"date=2024-05-06 time=09:15:30 devname="F" user="" user="bob" srcport=abc dstport=80 dstport=81 group= url="/download.ex"#;
+        let l =
+            r#"date=2024-05-06 time=09:15:30 devname="F" user="" user="bob" srcport=abc dstport=80 dstport=81 group= url="/download.ex"#;
         let p = parse(l, None);
         assert_eq!(p.rows(), 1);
         assert_eq!(sv(&p, "user", 0).as_deref(), Some("bob"));
@@ -728,7 +763,8 @@ mod tests {
 
     #[test]
     fn csv_variant() {
-        let l = r#"date=2024-05-06,time=09:15:30,devname="FGT, one",logid="0000000013",type="traffic",srcip=10.0.0.1,dstport=443,tz="+0200""#;
+        let l =
+            r#"date=2024-05-06,time=09:15:30,devname="FGT, one",logid="0000000013",type="traffic",srcip=10.0.0.1,dstport=443,tz="+0200""#;
         assert!(matches(l.as_bytes()));
         let p = parse(l, None);
         assert_eq!(sv(&p, "devname", 0).as_deref(), Some("FGT, one"));

@@ -406,19 +406,37 @@ mod tests {
         let got = pairs("IN=eth0 OUT= LEN=60 DF PROTO=TCP SYN URGP=0 =x", Dialect::SPACED);
         assert_eq!(
             got,
-            vec![kv("IN", "eth0"), kv("OUT", ""), kv("LEN", "60"), kv("", "DF"), kv("PROTO", "TCP"), kv("", "SYN"), kv("URGP", "0"), kv("", "=x")]
+            vec![
+                kv("IN", "eth0"),
+                kv("OUT", ""),
+                kv("LEN", "60"),
+                kv("", "DF"),
+                kv("PROTO", "TCP"),
+                kv("", "SYN"),
+                kv("URGP", "0"),
+                kv("", "=x")
+            ]
         );
     }
 
     #[test]
     fn cef_extension() {
         let got = pairs(r"rt=May 06 2024 09:24:07 CEST src=203.0.113.77 msg=rule\=web-malware matched  cs1=a b\\c   ", Dialect::CEF);
-        assert_eq!(got, vec![kv("rt", "May 06 2024 09:24:07 CEST"), kv("src", "203.0.113.77"), kv("msg", "rule=web-malware matched"), kv("cs1", r"a b\c")]);
+        assert_eq!(
+            got,
+            vec![
+                kv("rt", "May 06 2024 09:24:07 CEST"),
+                kv("src", "203.0.113.77"),
+                kv("msg", "rule=web-malware matched"),
+                kv("cs1", r"a b\c")
+            ]
+        );
     }
 
     #[test]
     fn separator_search_word_at_a_time() {
-        for text in ["abcdefghijklmnop q", "a\\=b", "0123456789abcdef\tx", "é€日é€日é€日\ry", "short", "", "0123456789abcdefghij"] {
+        for text in ["abcdefghijklmnop q", "a\\=b", "0123456789abcdef\tx", "é€日é€日é€日\ry", "short", "", "0123456789abcdefghij"]
+        {
             let b = text.as_bytes();
             for d in [Dialect::CEF, Dialect::delimited(b'^')] {
                 for start in 0..=b.len() {
@@ -453,7 +471,10 @@ mod tests {
                 assert_eq!(next_quote_or_backslash(b, start, b.len()), want, "{text} {start}");
             }
         }
-        assert_eq!(pairs(r#"u="0123456789abcdef0123456789 \"x\" ok" n=1"#, Dialect::SPACED), vec![kv("u", r#"0123456789abcdef0123456789 "x" ok"#), kv("n", "1")]);
+        assert_eq!(
+            pairs(r#"u="0123456789abcdef0123456789 \"x\" ok" n=1"#, Dialect::SPACED),
+            vec![kv("u", r#"0123456789abcdef0123456789 "x" ok"#), kv("n", "1")]
+        );
     }
 
     #[test]

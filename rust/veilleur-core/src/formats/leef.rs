@@ -104,10 +104,42 @@ const DEV_TIME_FORMAT: usize = 10;
 
 /// The LEEF key of each typed column from `cat` on, in column order.
 const KEYS: &[&str] = &[
-    "cat", "devTime", "devTimeFormat", "proto", "sev", "src", "dst", "srcPort", "dstPort", "srcPreNAT", "dstPreNAT", "srcPostNAT",
-    "dstPostNAT", "srcPreNATPort", "dstPreNATPort", "srcPostNATPort", "dstPostNATPort", "usrName", "srcMAC", "dstMAC", "identSrc",
-    "identHostName", "identUsrName", "accountName", "srcBytes", "dstBytes", "srcPackets", "dstPackets", "totalPackets", "role", "realm",
-    "policy", "resource", "url", "groupID", "domain",
+    "cat",
+    "devTime",
+    "devTimeFormat",
+    "proto",
+    "sev",
+    "src",
+    "dst",
+    "srcPort",
+    "dstPort",
+    "srcPreNAT",
+    "dstPreNAT",
+    "srcPostNAT",
+    "dstPostNAT",
+    "srcPreNATPort",
+    "dstPreNATPort",
+    "srcPostNATPort",
+    "dstPostNATPort",
+    "usrName",
+    "srcMAC",
+    "dstMAC",
+    "identSrc",
+    "identHostName",
+    "identUsrName",
+    "accountName",
+    "srcBytes",
+    "dstBytes",
+    "srcPackets",
+    "dstPackets",
+    "totalPackets",
+    "role",
+    "realm",
+    "policy",
+    "resource",
+    "url",
+    "groupID",
+    "domain",
 ];
 
 const FIRST_KEY: usize = 8;
@@ -171,7 +203,11 @@ fn header(line: &[u8], p: usize) -> Result<([(Span, bool); 6], Option<u8>, usize
                 return Ok((f, Some(sep), after6));
             }
             if !line[d.0 .0..d.0 .1].contains(&b'=') {
-                return Err(format!("LEEF 2.0 delimiter {:?} is not one ASCII character or a hex code", String::from_utf8_lossy(&line[d.0 .0..d.0 .1])).into());
+                return Err(format!(
+                    "LEEF 2.0 delimiter {:?} is not one ASCII character or a hex code",
+                    String::from_utf8_lossy(&line[d.0 .0..d.0 .1])
+                )
+                .into());
             }
         }
         Err(_) if memchr::memchr(b'=', &line[after5..]).is_none() && after5 < line.len() => return Err(short(5, 6)),
@@ -280,10 +316,18 @@ mod tests {
     use crate::formats::testing::{self, utc};
     use arrow_array::types::{UInt16Type, UInt64Type};
 
-    fn parse(text: &str, tz: Option<&str>) -> ParsedChunk { testing::parse(parse_chunk, text, tz) }
-    fn s(p: &ParsedChunk, name: &str, i: usize) -> Option<String> { testing::s(COLS, p, name, i) }
-    fn ts(p: &ParsedChunk, name: &str, i: usize) -> Option<i64> { testing::ts(COLS, p, name, i) }
-    fn extra(p: &ParsedChunk, i: usize) -> Vec<(String, Option<String>)> { testing::extra(COLS, p, i) }
+    fn parse(text: &str, tz: Option<&str>) -> ParsedChunk {
+        testing::parse(parse_chunk, text, tz)
+    }
+    fn s(p: &ParsedChunk, name: &str, i: usize) -> Option<String> {
+        testing::s(COLS, p, name, i)
+    }
+    fn ts(p: &ParsedChunk, name: &str, i: usize) -> Option<i64> {
+        testing::ts(COLS, p, name, i)
+    }
+    fn extra(p: &ParsedChunk, i: usize) -> Vec<(String, Option<String>)> {
+        testing::extra(COLS, p, i)
+    }
 
     #[test]
     fn reference_lines() {

@@ -32,14 +32,13 @@ use super::{drive_records, ParseCtx, ParsedChunk, Reason};
 /// Whether a line starts a log4j record: `yyyy-mm-dd HH:MM:SS,mmm `.
 pub fn record_start(l: &[u8]) -> bool {
     const SHAPE: &[u8; 24] = b"0000-00-00 00:00:00,000 ";
-    l.len() >= 24
-        && SHAPE.iter().zip(l).all(|(&s, &c)| if s == b'0' { c.is_ascii_digit() } else { s == c })
+    l.len() >= 24 && SHAPE.iter().zip(l).all(|(&s, &c)| if s == b'0' { c.is_ascii_digit() } else { s == c })
 }
 
 /// The context keys given their own typed columns (others stay in `context`).
 const KEYS: [&[u8]; 16] = [
-    b"name", b"aname", b"mid", b"ip", b"oip", b"via", b"ua", b"soapId", b"port", b"id", b"aid", b"cid", b"msgid", b"ds",
-    b"oport", b"oproto",
+    b"name", b"aname", b"mid", b"ip", b"oip", b"via", b"ua", b"soapId", b"port", b"id", b"aid", b"cid", b"msgid", b"ds", b"oport",
+    b"oproto",
 ];
 #[cfg(test)]
 const K_NAME: usize = 0;
@@ -228,7 +227,9 @@ pub enum Kind {
 
 fn str_fields(kind: Kind) -> Vec<&'static str> {
     let mut f = vec!["level", "thread", "thread_url", "context"];
-    f.extend(["name", "aname", "mid_", "ip", "oip", "via", "ua", "soap_id", "port_", "id", "aid", "cid_", "msgid", "ds", "oport_", "oproto"]);
+    f.extend([
+        "name", "aname", "mid_", "ip", "oip", "via", "ua", "soap_id", "port_", "id", "aid", "cid_", "msgid", "ds", "oport_", "oproto",
+    ]);
     f.extend(["client_ip", "category"]);
     if kind == Kind::Audit {
         f.extend(["cmd", "account", "protocol", "error", "action"]);
@@ -505,7 +506,10 @@ mod tests {
         let r = rec(l);
         assert_eq!(text(l, r.level), "WARN");
         assert_eq!(r.millis, 411);
-        assert_eq!(text(l, r.thread_url.unwrap()), "https://mail.example.org/service/extension/backup/mboximport?account-name=admin&ow=2&no-switch=1&append=1");
+        assert_eq!(
+            text(l, r.thread_url.unwrap()),
+            "https://mail.example.org/service/extension/backup/mboximport?account-name=admin&ow=2&no-switch=1&append=1"
+        );
         assert_eq!(text(l, r.context), "");
         assert_eq!(text(l, r.category), "mboxmove");
         assert_eq!(text(l, r.message), "Auth failed");

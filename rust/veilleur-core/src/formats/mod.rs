@@ -71,7 +71,6 @@ pub struct ParseCtx {
 ///   normalised events (in the module for the formats added with the key-value framing).
 pub type FieldsFn = fn() -> Vec<Field>;
 
-
 /// The formats veilleur reads. The id names the table and fills `source` in events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FormatId {
@@ -385,14 +384,8 @@ pub fn drive_records<F>(chunk: Chunk, record_start: Option<fn(&[u8]) -> bool>, m
 where
     F: FnMut(&[u8], Block, usize, &mut Vec<u8>, u64) -> Result<(), Reason>,
 {
-    let mut out = Records {
-        row_lines: Vec::new(),
-        row_offsets: Vec::new(),
-        rejects: Vec::new(),
-        lossy: Vec::new(),
-        side: Vec::new(),
-        folded: 0,
-    };
+    let mut out =
+        Records { row_lines: Vec::new(), row_offsets: Vec::new(), rejects: Vec::new(), lossy: Vec::new(), side: Vec::new(), folded: 0 };
     let data = chunk.data;
     let mut n_lines = 0u64;
 
@@ -580,7 +573,9 @@ pub fn detect(head: &[u8], truncated: bool) -> Result<(FormatId, f64), String> {
     }
     match best {
         Some((f, share, _)) if share >= 0.5 => Ok((f, share)),
-        Some((f, share, _)) => Err(format!("no format reads most lines (best: {} reads {:.0}% of {} sampled)", f.as_str(), share * 100.0, lines.len())),
+        Some((f, share, _)) => {
+            Err(format!("no format reads most lines (best: {} reads {:.0}% of {} sampled)", f.as_str(), share * 100.0, lines.len()))
+        }
         None => Err(format!("no known format reads any of the {} sampled lines", lines.len())),
     }
 }

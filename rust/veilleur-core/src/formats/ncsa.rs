@@ -66,9 +66,7 @@ fn is_ts_open(line: &[u8], i: usize) -> bool {
 /// Parse the common head of the line into `r`; returns the position after `bytes`.
 pub fn parse_head(line: &[u8], dates: &mut DateCache, r: &mut AccessLine) -> Result<usize, Reason> {
     // The timestamp's `[` anchors the line: field 1 may hold spaces (X-Forwarded-For lists).
-    let open = memchr::memchr_iter(b'[', line)
-        .find(|&i| is_ts_open(line, i))
-        .ok_or("no [dd/Mon/yyyy:HH:MM:SS zone] timestamp")?;
+    let open = memchr::memchr_iter(b'[', line).find(|&i| is_ts_open(line, i)).ok_or("no [dd/Mon/yyyy:HH:MM:SS zone] timestamp")?;
     let head = &line[..open - 1];
     let user_sp = memchr::memrchr(b' ', head).ok_or("expected 'client ident user' before the timestamp")?;
     let ident_sp = memchr::memrchr(b' ', &head[..user_sp]).ok_or("expected 'client ident user' before the timestamp")?;
@@ -105,11 +103,7 @@ pub fn parse_head(line: &[u8], dates: &mut DateCache, r: &mut AccessLine) -> Res
     pos += 1;
     let end = memchr::memchr(b' ', &line[pos..]).map_or(line.len(), |k| pos + k);
     let bytes = &line[pos..end];
-    r.bytes = if bytes == b"-" {
-        None
-    } else {
-        Some(parse_u64(bytes).ok_or("bytes field is not a number or '-'")?)
-    };
+    r.bytes = if bytes == b"-" { None } else { Some(parse_u64(bytes).ok_or("bytes field is not a number or '-'")?) };
     Ok(end)
 }
 
@@ -127,11 +121,7 @@ fn find_request_end(line: &[u8], start: usize) -> Option<usize> {
             continue;
         }
         let s = &line[q + 1..];
-        if s.len() >= 4
-            && s[0] == b' '
-            && s[1..4].iter().all(u8::is_ascii_digit)
-            && (s.len() == 4 || s[4] == b' ')
-        {
+        if s.len() >= 4 && s[0] == b' ' && s[1..4].iter().all(u8::is_ascii_digit) && (s.len() == 4 || s[4] == b' ') {
             return Some(q);
         }
         i = q + 1;

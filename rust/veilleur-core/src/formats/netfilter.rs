@@ -584,12 +584,18 @@ mod tests {
     use super::*;
     use crate::formats::testing;
     use arrow_array::cast::AsArray;
-    use arrow_array::Array;
     use arrow_array::types::{Float64Type, UInt16Type, UInt32Type, UInt8Type};
+    use arrow_array::Array;
 
-    fn parse(text: &str) -> ParsedChunk { testing::parse(parse_chunk, text, None) }
-    fn s(p: &ParsedChunk, name: &str, row: usize) -> Option<String> { testing::s(COLS, p, name, row) }
-    fn extra(p: &ParsedChunk, row: usize) -> Vec<(String, Option<String>)> { testing::extra(COLS, p, row) }
+    fn parse(text: &str) -> ParsedChunk {
+        testing::parse(parse_chunk, text, None)
+    }
+    fn s(p: &ParsedChunk, name: &str, row: usize) -> Option<String> {
+        testing::s(COLS, p, name, row)
+    }
+    fn extra(p: &ParsedChunk, row: usize) -> Vec<(String, Option<String>)> {
+        testing::extra(COLS, p, row)
+    }
 
     #[test]
     fn tcp_syslog_glued_prefix() {
@@ -664,11 +670,34 @@ mod tests {
     #[test]
     fn key_columns_match_names() {
         for (k, name) in [
-            ("IN", "in_if"), ("OUT", "out_if"), ("PHYSIN", "physin"), ("PHYSOUT", "physout"), ("MAC", "mac"), ("SRC", "src"),
-            ("DST", "dst"), ("LEN", "len"), ("TOS", "tos"), ("PREC", "prec"), ("TTL", "ttl"), ("ID", "id"), ("TC", "tc"),
-            ("HOPLIMIT", "hoplimit"), ("FLOWLBL", "flowlbl"), ("PROTO", "proto"), ("SPT", "spt"), ("DPT", "dpt"), ("SEQ", "seq"),
-            ("ACK", "ack"), ("WINDOW", "window"), ("RES", "res"), ("URGP", "urgp"), ("TYPE", "icmp_type"), ("CODE", "icmp_code"),
-            ("UID", "uid"), ("GID", "gid"), ("MARK", "mark"),
+            ("IN", "in_if"),
+            ("OUT", "out_if"),
+            ("PHYSIN", "physin"),
+            ("PHYSOUT", "physout"),
+            ("MAC", "mac"),
+            ("SRC", "src"),
+            ("DST", "dst"),
+            ("LEN", "len"),
+            ("TOS", "tos"),
+            ("PREC", "prec"),
+            ("TTL", "ttl"),
+            ("ID", "id"),
+            ("TC", "tc"),
+            ("HOPLIMIT", "hoplimit"),
+            ("FLOWLBL", "flowlbl"),
+            ("PROTO", "proto"),
+            ("SPT", "spt"),
+            ("DPT", "dpt"),
+            ("SEQ", "seq"),
+            ("ACK", "ack"),
+            ("WINDOW", "window"),
+            ("RES", "res"),
+            ("URGP", "urgp"),
+            ("TYPE", "icmp_type"),
+            ("CODE", "icmp_code"),
+            ("UID", "uid"),
+            ("GID", "gid"),
+            ("MARK", "mark"),
         ] {
             let line = format!("{k}=1 padding");
             assert_eq!(key_column(key_code(line.as_bytes(), (0, k.len()))), Some(typed::index(COLS, name)), "{k}");
@@ -676,14 +705,34 @@ mod tests {
         }
         assert_eq!(key_column(key_code(b"INX=1", (0, 3))), None);
         assert_eq!(key_column(key_code(b"HOPLIMITS=1", (0, 9))), None);
-        for (name, c) in [("ip_flags", IP_FLAGS), ("udp_len", UDP_LEN), ("tcp_flags", TCP_FLAGS), ("icmp_id", ICMP_ID), ("icmp_seq", ICMP_SEQ), ("ip_opt", IP_OPT), ("tcp_opt", TCP_OPT), ("kernel_uptime", UPTIME), ("prefix", PREFIX)] {
+        for (name, c) in [
+            ("ip_flags", IP_FLAGS),
+            ("udp_len", UDP_LEN),
+            ("tcp_flags", TCP_FLAGS),
+            ("icmp_id", ICMP_ID),
+            ("icmp_seq", ICMP_SEQ),
+            ("ip_opt", IP_OPT),
+            ("tcp_opt", TCP_OPT),
+            ("kernel_uptime", UPTIME),
+            ("prefix", PREFIX),
+        ] {
             assert_eq!(typed::index(COLS, name), c, "{name}");
         }
     }
 
     #[test]
     fn uptime_seconds_read_like_parse() {
-        for t in ["5123.004211", "0.000001", "17748.074339", "99999999.999999", "12", "1.5", "123456789012.1234", "9999999999999999", "99999999.99999999"] {
+        for t in [
+            "5123.004211",
+            "0.000001",
+            "17748.074339",
+            "99999999.999999",
+            "12",
+            "1.5",
+            "123456789012.1234",
+            "9999999999999999",
+            "99999999.99999999",
+        ] {
             assert_eq!(seconds(t.as_bytes()), Some(t.parse::<f64>().unwrap()), "{t}");
         }
         assert_eq!(seconds(b"C0"), None);

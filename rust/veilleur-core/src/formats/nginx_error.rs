@@ -281,7 +281,9 @@ pub fn parse_chunk(chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk {
         s[0].push_opt(at(Some(r.message)));
         s[1].push_opt(at(r.client));
         push_ip(&mut s[2], &r.client_ip, line, block, base, side);
-        for (i, v) in [r.server, r.request, r.method, r.url, r.protocol, r.upstream, r.host, r.referrer, r.login, r.extra].into_iter().enumerate() {
+        for (i, v) in
+            [r.server, r.request, r.method, r.url, r.protocol, r.upstream, r.host, r.referrer, r.login, r.extra].into_iter().enumerate()
+        {
             s[3 + i].push_opt(at(v));
         }
         Ok(())
@@ -339,7 +341,10 @@ mod tests {
         let r = p(l);
         // the fake `, client: ` inside the file name is followed by a token ending in `"`, not
         // by `, ` — the real one comes later
-        assert_eq!(t(l, Some(r.message)), Some(r#"open() "/opt/zimbra/data/nginx/html/a, client: 9.9.9.9" failed (2: No such file or directory)"#));
+        assert_eq!(
+            t(l, Some(r.message)),
+            Some(r#"open() "/opt/zimbra/data/nginx/html/a, client: 9.9.9.9" failed (2: No such file or directory)"#)
+        );
         assert_eq!(r.client_ip.as_ref().and_then(|x| x.1.clone()).as_deref(), Some("2001:db8::5"));
         assert_eq!(t(l, r.server), Some(""));
         assert_eq!(t(l, r.request), Some(r#"GET /a, b"c" HTTP/1.1"#));
@@ -368,7 +373,15 @@ mod tests {
 
     #[test]
     fn bad_lines() {
-        for l in ["", "2022/09/06 10:15:32", "2022/09/06 10:15:32 [error]", "2022/09/06 10:15:32 [ERROR] 1#0: x", "2022/13/06 10:15:32 [error] 1#0: x", "2022/09/06 10:15:32 [error] x#0: m", "2022-09-06 10:15:32 [error] 1#0: m"] {
+        for l in [
+            "",
+            "2022/09/06 10:15:32",
+            "2022/09/06 10:15:32 [error]",
+            "2022/09/06 10:15:32 [ERROR] 1#0: x",
+            "2022/13/06 10:15:32 [error] 1#0: x",
+            "2022/09/06 10:15:32 [error] x#0: m",
+            "2022-09-06 10:15:32 [error] 1#0: m",
+        ] {
             assert!(parse(l.as_bytes(), &mut ErrorLine::default()).is_err(), "{l}");
         }
     }

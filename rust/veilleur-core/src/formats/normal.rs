@@ -73,10 +73,7 @@ pub fn action(raw: &str) -> Option<&'static str> {
 
 /// The string column `name` of a batch.
 pub fn str_col<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a StringViewArray, ArrowError> {
-    batch
-        .column_by_name(name)
-        .map(|a| a.as_string_view())
-        .ok_or_else(|| ArrowError::SchemaError(format!("no column {name}")))
+    batch.column_by_name(name).map(|a| a.as_string_view()).ok_or_else(|| ArrowError::SchemaError(format!("no column {name}")))
 }
 
 /// Row `i` of a string column (`None`: null).

@@ -147,29 +147,114 @@ const HEAD: &[&str] = &["future_use_1", "receive_time", "serial", "type", "subty
 
 /// Positions 8-31 of TRAFFIC and THREAT.
 const SESSION: &[&str] = &[
-    "src", "dst", "nat_src", "nat_dst", "rule", "src_user", "dst_user", "app", "vsys", "from_zone", "to_zone", "inbound_if", "outbound_if",
-    "log_action", "future_use_22", "session_id", "repeat_count", "sport", "dport", "nat_sport", "nat_dport", "flags", "proto", "action",
+    "src",
+    "dst",
+    "nat_src",
+    "nat_dst",
+    "rule",
+    "src_user",
+    "dst_user",
+    "app",
+    "vsys",
+    "from_zone",
+    "to_zone",
+    "inbound_if",
+    "outbound_if",
+    "log_action",
+    "future_use_22",
+    "session_id",
+    "repeat_count",
+    "sport",
+    "dport",
+    "nat_sport",
+    "nat_dport",
+    "flags",
+    "proto",
+    "action",
 ];
 
 /// TRAFFIC from position 32.
 const TRAFFIC: &[&str] = &[
-    "bytes", "bytes_sent", "bytes_received", "packets", "start_time", "elapsed", "category", "future_use_39", "seqno", "action_flags",
-    "src_location", "dst_location", "future_use_44", "packets_sent", "packets_received", "session_end_reason", "dg_hier_level_1",
-    "dg_hier_level_2", "dg_hier_level_3", "dg_hier_level_4", "vsys_name", "device_name", "action_source",
+    "bytes",
+    "bytes_sent",
+    "bytes_received",
+    "packets",
+    "start_time",
+    "elapsed",
+    "category",
+    "future_use_39",
+    "seqno",
+    "action_flags",
+    "src_location",
+    "dst_location",
+    "future_use_44",
+    "packets_sent",
+    "packets_received",
+    "session_end_reason",
+    "dg_hier_level_1",
+    "dg_hier_level_2",
+    "dg_hier_level_3",
+    "dg_hier_level_4",
+    "vsys_name",
+    "device_name",
+    "action_source",
 ];
 
 /// THREAT from position 32.
 const THREAT: &[&str] = &[
-    "url", "threat_id", "category", "severity", "direction", "seqno", "action_flags", "src_location", "dst_location", "future_use_41",
-    "content_type", "pcap_id", "file_digest", "cloud", "url_idx", "user_agent", "file_type", "xff", "referer", "sender", "subject",
-    "recipient", "report_id", "dg_hier_level_1", "dg_hier_level_2", "dg_hier_level_3", "dg_hier_level_4", "vsys_name", "device_name",
-    "future_use_61", "src_vm_uuid", "dst_vm_uuid", "http_method",
+    "url",
+    "threat_id",
+    "category",
+    "severity",
+    "direction",
+    "seqno",
+    "action_flags",
+    "src_location",
+    "dst_location",
+    "future_use_41",
+    "content_type",
+    "pcap_id",
+    "file_digest",
+    "cloud",
+    "url_idx",
+    "user_agent",
+    "file_type",
+    "xff",
+    "referer",
+    "sender",
+    "subject",
+    "recipient",
+    "report_id",
+    "dg_hier_level_1",
+    "dg_hier_level_2",
+    "dg_hier_level_3",
+    "dg_hier_level_4",
+    "vsys_name",
+    "device_name",
+    "future_use_61",
+    "src_vm_uuid",
+    "dst_vm_uuid",
+    "http_method",
 ];
 
 /// SYSTEM from position 8.
 const SYSTEM: &[&str] = &[
-    "vsys", "event_id", "object", "future_use_11", "future_use_12", "module", "severity", "description", "seqno", "action_flags",
-    "dg_hier_level_1", "dg_hier_level_2", "dg_hier_level_3", "dg_hier_level_4", "vsys_name", "device_name",
+    "vsys",
+    "event_id",
+    "object",
+    "future_use_11",
+    "future_use_12",
+    "module",
+    "severity",
+    "description",
+    "seqno",
+    "action_flags",
+    "dg_hier_level_1",
+    "dg_hier_level_2",
+    "dg_hier_level_3",
+    "dg_hier_level_4",
+    "vsys_name",
+    "device_name",
 ];
 
 /// What to do with a field at a position.
@@ -217,8 +302,20 @@ pub fn fields() -> Vec<Field> {
 
 /// The log types detection accepts.
 const TYPES: &[&[u8]] = &[
-    b"TRAFFIC", b"THREAT", b"SYSTEM", b"CONFIG", b"GLOBALPROTECT", b"USERID", b"HIPMATCH", b"DECRYPTION", b"AUTHENTICATION", b"CORRELATION",
-    b"TUNNEL", b"GTP", b"SCTP", b"IPTAG",
+    b"TRAFFIC",
+    b"THREAT",
+    b"SYSTEM",
+    b"CONFIG",
+    b"GLOBALPROTECT",
+    b"USERID",
+    b"HIPMATCH",
+    b"DECRYPTION",
+    b"AUTHENTICATION",
+    b"CORRELATION",
+    b"TUNNEL",
+    b"GTP",
+    b"SCTP",
+    b"IPTAG",
 ];
 
 /// The first four fields of a PAN-OS record at the start of `b` (a short first field without
@@ -377,7 +474,9 @@ pub fn action(raw: &str) -> Option<&'static str> {
 /// The event message: THREAT the threat name (`Eicar Test File(39040)`; URL records'
 /// `(9999)` is not a name), SYSTEM the description, else `TYPE/subtype`.
 fn message_column(batch: &RecordBatch) -> Result<ArrayRef, ArrowError> {
-    let s = |n: &str| batch.column_by_name(n).map(|a| a.as_string_view().clone()).ok_or_else(|| ArrowError::SchemaError(format!("no column {n}")));
+    let s = |n: &str| {
+        batch.column_by_name(n).map(|a| a.as_string_view().clone()).ok_or_else(|| ArrowError::SchemaError(format!("no column {n}")))
+    };
     let (ty, sub, threat, desc) = (s("type")?, s("subtype")?, s("threat_id")?, s("description")?);
     let get = |a: &arrow_array::StringViewArray, i: usize| a.is_valid(i).then(|| a.value(i).to_string());
     Ok(normal::strings(batch.num_rows(), |i| {
@@ -438,10 +537,18 @@ mod tests {
     const TRAFFIC_END: &str = r"May  6 09:23:10 PA-440 1,2024/05/06 09:23:10,013201000001,TRAFFIC,end,2560,2024/05/06 09:23:10,10.20.30.41,198.51.100.140,203.0.113.201,198.51.100.140,allow-web,example\asmith,,ssl,vsys1,trust,untrust,ethernet1/2,ethernet1/1,default,2024/05/06 09:23:10,33415,1,51544,443,40211,443,0x400053,tcp,allow,20772,2240,18532,39,2024/05/06 09:22:39,31,computer-and-internet-info,0,7290011,0x0,10.0.0.0-10.255.255.255,United States,0,18,21,tcp-fin,0,0,0,0,,PA-440,from-policy";
     const THREAT_URL: &str = r#"May  6 09:23:41 PA-440 1,2024/05/06 09:23:41,013201000001,THREAT,url,2560,2024/05/06 09:23:41,10.20.30.41,198.51.100.166,203.0.113.201,198.51.100.166,allow-web,example\asmith,,ssl,vsys1,trust,untrust,ethernet1/2,ethernet1/1,default,2024/05/06 09:23:41,33420,1,51560,443,40215,443,0x403000,tcp,block-url,"blocked.example.net/download.exe",(9999),malware,informational,client-to-server,7290020,0x0,10.0.0.0-10.255.255.255,United States,0,,0,,,1,"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)",,,,,,,0,0,0,0,0,,PA-440,,,,get,new1,"x,y""z""""#;
 
-    fn parse(text: &str, tz: Option<&str>) -> ParsedChunk { testing::parse(parse_chunk, text, tz) }
-    fn s(p: &ParsedChunk, name: &str, i: usize) -> Option<String> { testing::s(COLS, p, name, i) }
-    fn ts(p: &ParsedChunk, name: &str, i: usize) -> Option<i64> { testing::ts(COLS, p, name, i) }
-    fn extra(p: &ParsedChunk, i: usize) -> Vec<(String, Option<String>)> { testing::extra(COLS, p, i) }
+    fn parse(text: &str, tz: Option<&str>) -> ParsedChunk {
+        testing::parse(parse_chunk, text, tz)
+    }
+    fn s(p: &ParsedChunk, name: &str, i: usize) -> Option<String> {
+        testing::s(COLS, p, name, i)
+    }
+    fn ts(p: &ParsedChunk, name: &str, i: usize) -> Option<i64> {
+        testing::ts(COLS, p, name, i)
+    }
+    fn extra(p: &ParsedChunk, i: usize) -> Vec<(String, Option<String>)> {
+        testing::extra(COLS, p, i)
+    }
 
     #[test]
     fn traffic_and_threat() {
@@ -469,7 +576,10 @@ mod tests {
             ]
         );
         assert_eq!(s(&p, "url", 1).as_deref(), Some("blocked.example.net/download.exe"));
-        assert_eq!(s(&p, "user_agent", 1).as_deref(), Some("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"));
+        assert_eq!(
+            s(&p, "user_agent", 1).as_deref(),
+            Some("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)")
+        );
         assert_eq!(s(&p, "http_method", 1).as_deref(), Some("get"));
         assert_eq!(s(&p, "tail", 1).as_deref(), Some(r#"new1,"x,y""z""""#));
         assert_eq!(s(&p, "threat_id", 1).as_deref(), Some("(9999)"));
@@ -525,7 +635,17 @@ mod tests {
 
     #[test]
     fn actions() {
-        for (raw, want) in [("allow", "allow"), ("deny", "deny"), ("drop", "drop"), ("drop-icmp", "drop"), ("drop-all-packets", "drop"), ("reset-both", "reset"), ("reset-client", "reset"), ("alert", "allow"), ("block-url", "deny")] {
+        for (raw, want) in [
+            ("allow", "allow"),
+            ("deny", "deny"),
+            ("drop", "drop"),
+            ("drop-icmp", "drop"),
+            ("drop-all-packets", "drop"),
+            ("reset-both", "reset"),
+            ("reset-client", "reset"),
+            ("alert", "allow"),
+            ("block-url", "deny"),
+        ] {
             assert_eq!(action(raw), Some(want), "{raw}");
         }
         assert_eq!(action("continue"), None);

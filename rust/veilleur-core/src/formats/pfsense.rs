@@ -338,8 +338,12 @@ mod tests {
     use arrow_array::cast::AsArray;
     use arrow_array::types::UInt16Type;
 
-    fn parse(text: &str) -> ParsedChunk { testing::parse(parse_chunk, text, None) }
-    fn s(p: &ParsedChunk, name: &str, row: usize) -> Option<String> { testing::s(COLS, p, name, row) }
+    fn parse(text: &str) -> ParsedChunk {
+        testing::parse(parse_chunk, text, None)
+    }
+    fn s(p: &ParsedChunk, name: &str, row: usize) -> Option<String> {
+        testing::s(COLS, p, name, row)
+    }
     /// `extra` with null values read as empty text.
     fn extra(p: &ParsedChunk, row: usize) -> Vec<(String, String)> {
         testing::extra(COLS, p, row).into_iter().map(|(k, v)| (k, v.unwrap_or_default())).collect()

@@ -352,7 +352,10 @@ pub fn parse_line(line: &[u8]) -> Result<SquidLine, Reason> {
 /// The fields of the six head tokens (time, elapsed, client, code/status, bytes, method).
 #[inline(always)]
 fn read_head(line: &[u8], t: &[Span; 6]) -> Result<SquidLine, Reason> {
-    let mut r = SquidLine { ts: parse_epoch(&line[t[0].0..t[0].1]).ok_or("squid: no epoch time (seconds.millis) at the start")?, ..SquidLine::default() };
+    let mut r = SquidLine {
+        ts: parse_epoch(&line[t[0].0..t[0].1]).ok_or("squid: no epoch time (seconds.millis) at the start")?,
+        ..SquidLine::default()
+    };
     r.elapsed = number(&line[t[1].0..t[1].1]).ok_or("squid: elapsed time is not a number")?;
     if t[2].0 == t[2].1 {
         return Err("squid: no client field".into());
@@ -496,7 +499,13 @@ mod fast {
             ends &= ends - 1;
         }
         // what follows the method (bits past the end of a short line are spaces: no start)
-        let lo = if starts != 0 { tz(starts) } else if n < W { n } else { return None };
+        let lo = if starts != 0 {
+            tz(starts)
+        } else if n < W {
+            n
+        } else {
+            return None;
+        };
         Some((toks, lo))
     }
 
@@ -642,7 +651,14 @@ pub fn url_authority(url: &[u8]) -> Option<(Span, Option<u16>)> {
 
 /// The host and port of the authority `url[hs..end]` whose last `:` outside brackets is at
 /// `colon`: what [`url_authority`] returns once it has found those bounds.
-fn authority_at(url: &[u8], hs: usize, end: usize, colon: Option<usize>, scheme_port: Option<u16>, absolute: bool) -> Option<(Span, Option<u16>)> {
+fn authority_at(
+    url: &[u8],
+    hs: usize,
+    end: usize,
+    colon: Option<usize>,
+    scheme_port: Option<u16>,
+    absolute: bool,
+) -> Option<(Span, Option<u16>)> {
     let (host, port_text): (Span, Option<Span>) = if url.get(hs) == Some(&b'[') {
         let close = hs + url[hs..end].iter().position(|&c| c == b']')?;
         let port = match url.get(close + 1) {
@@ -982,7 +998,14 @@ mod tests {
 
     #[test]
     fn hier_tokens() {
-        let seeds = ["HIER_DIRECT/198.51.100.140", "HIER_NONE/-", "TIMEOUT_HIER_DIRECT/1.2.3.4", "DIRECT/x", "HIER_/x", "HIER_PARENT_HIT/parent1.example.net"];
+        let seeds = [
+            "HIER_DIRECT/198.51.100.140",
+            "HIER_NONE/-",
+            "TIMEOUT_HIER_DIRECT/1.2.3.4",
+            "DIRECT/x",
+            "HIER_/x",
+            "HIER_PARENT_HIT/parent1.example.net",
+        ];
         let mut rng = crate::test_rng::Rng::new(0x2545_F491_4F6C_DD1D);
         for round in 0..50_000 {
             let x = rng.next();
@@ -1075,7 +1098,15 @@ mod tests {
             let x = rng.next();
             (x % n as u64) as usize
         };
-        let seeds = ["http://www.example.com/a?b", "https://u:p@[2001:db8::1]:8443/x", "www.example.net:443", "FTP://h.example", "error:x", "a+b.c-d://h:1#f", "[::1]:22"];
+        let seeds = [
+            "http://www.example.com/a?b",
+            "https://u:p@[2001:db8::1]:8443/x",
+            "www.example.net:443",
+            "FTP://h.example",
+            "error:x",
+            "a+b.c-d://h:1#f",
+            "[::1]:22",
+        ];
         const BYTES: &[u8] = b"/?#@: []:9a.hH";
         for round in 0..100_000 {
             let mut u = seeds[round % seeds.len()].as_bytes().to_vec();
@@ -1113,7 +1144,8 @@ mod tests {
 
     #[test]
     fn chunk_columns() {
-        let text = "1714979730.412    153 10.20.30.41 TCP_MISS/200 5120 GET http://www.example.com/ - HIER_DIRECT/198.51.100.10 text/html\n\
+        let text =
+            "1714979730.412    153 10.20.30.41 TCP_MISS/200 5120 GET http://www.example.com/ - HIER_DIRECT/198.51.100.10 text/html\n\
                     1714979731.5      2 2001:DB8::1 NONE/400 0 NONE error:invalid-request - HIER_NONE/- -\n\
                     junk\n";
         let p = parse_chunk(crate::formats::testing::chunk(text), &ParseCtx::default());

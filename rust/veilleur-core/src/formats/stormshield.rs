@@ -278,11 +278,21 @@ mod tests {
     use arrow_array::types::{Float64Type, UInt64Type, UInt8Type};
     use arrow_array::ArrayRef;
 
-    fn parse(text: &str, tz: Option<&str>) -> ParsedChunk { testing::parse(parse_chunk, text, tz) }
-    fn c<'a>(p: &'a ParsedChunk, name: &str) -> &'a ArrayRef { testing::column(COLS, p, name) }
-    fn sv(p: &ParsedChunk, name: &str, row: usize) -> Option<String> { testing::s(COLS, p, name, row) }
-    fn tcol(p: &ParsedChunk, name: &str, row: usize) -> Option<i64> { testing::ts(COLS, p, name, row) }
-    fn extra(p: &ParsedChunk, row: usize) -> Vec<(String, Option<String>)> { testing::extra(COLS, p, row) }
+    fn parse(text: &str, tz: Option<&str>) -> ParsedChunk {
+        testing::parse(parse_chunk, text, tz)
+    }
+    fn c<'a>(p: &'a ParsedChunk, name: &str) -> &'a ArrayRef {
+        testing::column(COLS, p, name)
+    }
+    fn sv(p: &ParsedChunk, name: &str, row: usize) -> Option<String> {
+        testing::s(COLS, p, name, row)
+    }
+    fn tcol(p: &ParsedChunk, name: &str, row: usize) -> Option<i64> {
+        testing::ts(COLS, p, name, row)
+    }
+    fn extra(p: &ParsedChunk, row: usize) -> Vec<(String, Option<String>)> {
+        testing::extra(COLS, p, row)
+    }
 
     #[test]
     fn constants_match_columns() {

@@ -134,7 +134,11 @@ fn postfix(line: &[u8], (ms, me): Span, f: &mut Fields) {
     if rest.starts_with(b"warning: ") {
         let a = p + 9;
         let end = memchr::memchr(b' ', &line[a..me]).map_or(me, |k| a + k);
-        if end > a && line[end - 1] == b':' && find(&line[..me], end, b" authentication failed").is_some() && find(&line[..me], end, b"SASL").is_some() {
+        if end > a
+            && line[end - 1] == b':'
+            && find(&line[..me], end, b" authentication failed").is_some()
+            && find(&line[..me], end, b"SASL").is_some()
+        {
             if let Some((h, ip)) = host_ip(line, a, end - 1) {
                 f.client_host = Some(h);
                 f.client_ip = ip;
@@ -610,7 +614,8 @@ mod tests {
 
     #[test]
     fn table_columns() {
-        let text = "<38>Sep  6 10:15:32 bastion sshd[812]: Accepted password for root from 203.0.113.50 port 52144 ssh2\n<165>1 - - - - - -\n";
+        let text =
+            "<38>Sep  6 10:15:32 bastion sshd[812]: Accepted password for root from 203.0.113.50 port 52144 ssh2\n<165>1 - - - - - -\n";
         let p = parse_chunk(chunk(text), &ParseCtx { tz: None, year: Some(2022), header: None });
         assert_eq!(p.rows(), 2);
         assert_eq!(p.columns.len(), fields().len());

@@ -97,7 +97,6 @@ fn num(b: &[u8]) -> Option<u32> {
     Some(b.iter().fold(0u32, |a, &c| a * 10 + u32::from(c - b'0')))
 }
 
-
 /// `<PRI>` at the start: the value and the position after `>`.
 fn pri(line: &[u8]) -> Option<(u8, usize)> {
     if line.first() != Some(&b'<') {
@@ -274,7 +273,8 @@ pub fn parse(line: &[u8]) -> Result<Header, &'static str> {
         return Err("no syslog timestamp (Mmm dd HH:MM:SS or RFC 3339) at the start");
     };
     p = end;
-    let mut h = Header { framing, pri: pri_v, stamp, host: None, program: None, pid: None, msgid: None, sd: None, msg: (line.len(), line.len()) };
+    let mut h =
+        Header { framing, pri: pri_v, stamp, host: None, program: None, pid: None, msgid: None, sd: None, msg: (line.len(), line.len()) };
     if p == line.len() {
         return Ok(h);
     }
@@ -571,7 +571,10 @@ mod tests {
         let l = r#"<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"][examplePriority@32473 class="high"]"#;
         let x = h(l);
         let b = l.as_bytes();
-        assert_eq!(s(b, x.sd), Some(r#"[exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"][examplePriority@32473 class="high"]"#));
+        assert_eq!(
+            s(b, x.sd),
+            Some(r#"[exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"][examplePriority@32473 class="high"]"#)
+        );
         assert_eq!(s(b, Some(x.msg)), Some(""));
         let l = r#"<165>1 - - - - - [a x="q\"]z"] msg"#;
         let x = h(l);
@@ -594,7 +597,18 @@ mod tests {
     fn cisco_year_and_bad_headers() {
         let x = h("Oct 10 2018 12:34:56 asa : %ASA-6-302013: Built");
         assert_eq!(x.stamp, Stamp::Local((days_from_civil(2018, 10, 10) * 86_400 + 12 * 3600 + 34 * 60 + 56) * 1_000_000));
-        for l in ["", "Sep", "Sep  6", "Sep 32 10:00:00 h p: m", "Feb 30 10:00:00 h x", "Sep  6 25:00:00 h x", "<999>Sep  6 10:00:00 h x", "2022-13-01T00:00:00Z h x", "<1>1 2022-01-01 h", "Sep  6 10:15:32x"] {
+        for l in [
+            "",
+            "Sep",
+            "Sep  6",
+            "Sep 32 10:00:00 h p: m",
+            "Feb 30 10:00:00 h x",
+            "Sep  6 25:00:00 h x",
+            "<999>Sep  6 10:00:00 h x",
+            "2022-13-01T00:00:00Z h x",
+            "<1>1 2022-01-01 h",
+            "Sep  6 10:15:32x",
+        ] {
             assert!(parse(l.as_bytes()).is_err(), "{l}");
         }
         assert_eq!(bsd_month(b"<13>Dec 31 23:59:59 h x"), Some(12));

@@ -654,7 +654,8 @@ srcip=10.0.0.1 msg=
                 drop(row);
             }
         }
-        let blocks = Blocks { input: Buffer::from_vec(data.clone()), lossy: Buffer::from_vec(Vec::<u8>::new()), side: Buffer::from_vec(side) };
+        let blocks =
+            Blocks { input: Buffer::from_vec(data.clone()), lossy: Buffer::from_vec(Vec::<u8>::new()), side: Buffer::from_vec(side) };
         let cols = t.finish(&blocks);
         assert_eq!(cols.len(), 5);
         let ip = cols[0].as_string_view();
@@ -703,7 +704,8 @@ srcip=10.0.0.1 msg=
         let row = t.row(line, Block::Input, 0, &mut side);
         row.commit();
         assert_eq!(t.rows(), 4);
-        let blocks = Blocks { input: Buffer::from_vec(data.clone()), lossy: Buffer::from_vec(Vec::<u8>::new()), side: Buffer::from_vec(side) };
+        let blocks =
+            Blocks { input: Buffer::from_vec(data.clone()), lossy: Buffer::from_vec(Vec::<u8>::new()), side: Buffer::from_vec(side) };
         let cols = t.finish(&blocks);
         let a = cols[0].as_string_view();
         assert_eq!((a.len(), a.value(0), a.null_count()), (4, "x", 3));

@@ -130,8 +130,7 @@ pub fn fields() -> Vec<Field> {
 }
 
 /// The directives of the format (detection).
-const DIRECTIVES: &[&[u8]] =
-    &[b"#Fields:", b"#Software:", b"#Version:", b"#Date:", b"#Remark:", b"#Start-Date:", b"#End-Date:"];
+const DIRECTIVES: &[&[u8]] = &[b"#Fields:", b"#Software:", b"#Version:", b"#Date:", b"#Remark:", b"#Start-Date:", b"#End-Date:"];
 
 /// `YYYY-MM-DD HH:MM:SS[.fff]` at the start of `line`: days, seconds of the day, microseconds
 /// and the position after it.
@@ -354,10 +353,7 @@ pub fn parse_chunk(chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk {
 }
 
 fn u16s<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a UInt16Array, ArrowError> {
-    batch
-        .column_by_name(name)
-        .map(|a| a.as_primitive::<UInt16Type>())
-        .ok_or_else(|| ArrowError::SchemaError(format!("no column {name}")))
+    batch.column_by_name(name).map(|a| a.as_primitive::<UInt16Type>()).ok_or_else(|| ArrowError::SchemaError(format!("no column {name}")))
 }
 
 /// The URL of row `i`, rebuilt from its parts when `cs-uri` is not logged.
@@ -434,9 +430,13 @@ pub fn events(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
         }
         get(r_ip, i).or_else(|| get(supplier_ip, i)).map(str::to_string).or_else(|| canonical_ip(get(supplier, i)?))
     });
-    let dst_port: ArrayRef = Arc::new(UInt16Array::from_iter(
-        (0..n).map(|i| if is_proxy[i] { port(uri_port, i).or_else(|| port(r_port, i)) } else { port(s_port, i) }),
-    ));
+    let dst_port: ArrayRef = Arc::new(UInt16Array::from_iter((0..n).map(|i| {
+        if is_proxy[i] {
+            port(uri_port, i).or_else(|| port(r_port, i))
+        } else {
+            port(s_port, i)
+        }
+    })));
     let action = normal::strings(n, |i| {
         if let Some(f) = get(filter, i) {
             return match f.to_ascii_uppercase().as_str() {
@@ -472,8 +472,12 @@ mod tests {
     use crate::formats::testing::{self, chunk};
     use arrow_array::types::{TimestampMicrosecondType, UInt64Type};
 
-    fn col<'a>(p: &'a ParsedChunk, name: &str) -> &'a ArrayRef { testing::column(COLS, p, name) }
-    fn extra(p: &ParsedChunk, row: usize) -> Vec<(String, Option<String>)> { testing::extra(COLS, p, row) }
+    fn col<'a>(p: &'a ParsedChunk, name: &str) -> &'a ArrayRef {
+        testing::column(COLS, p, name)
+    }
+    fn extra(p: &ParsedChunk, row: usize) -> Vec<(String, Option<String>)> {
+        testing::extra(COLS, p, row)
+    }
 
     const IIS: &str = "#Software: Microsoft Internet Information Services 8.5\n\
 #Date: 2024-05-06 07:00:00\n\
@@ -540,7 +544,10 @@ mod tests {
 
     #[test]
     fn urls() {
-        assert_eq!(url(Some("http"), Some("kh.google.com"), Some(80), Some("/flatfile"), Some("?f1")).as_deref(), Some("http://kh.google.com/flatfile?f1"));
+        assert_eq!(
+            url(Some("http"), Some("kh.google.com"), Some(80), Some("/flatfile"), Some("?f1")).as_deref(),
+            Some("http://kh.google.com/flatfile?f1")
+        );
         assert_eq!(url(Some("https"), Some("h"), Some(8443), Some("/"), None).as_deref(), Some("https://h:8443/"));
         assert_eq!(url(None, Some("h"), None, Some("/login.aspx"), Some("a=b")).as_deref(), Some("/login.aspx?a=b"));
         assert_eq!(url(None, None, None, None, Some("a=b")), None);

@@ -539,7 +539,8 @@ mod tests {
         assert!(matches!(device_time(b"May 06 09:24:07").unwrap().stamp, Stamp::NoYear { month: 5, day: 6, .. }));
         assert_eq!(device_time(b"1714980245000").unwrap().stamp, Stamp::Utc(1_714_980_245_000_000));
         assert_eq!(device_time(b"1714980245").unwrap().stamp, Stamp::Utc(1_714_980_245_000_000));
-        for bad in [&b"May 06 2024 09:24:07 +99"[..], b"Foo 06 2024 09:24:07", b"May 06 2024 09:24", b"", b"May 06 2024 09:24:07  ", b"12a"] {
+        for bad in [&b"May 06 2024 09:24:07 +99"[..], b"Foo 06 2024 09:24:07", b"May 06 2024 09:24", b"", b"May 06 2024 09:24:07  ", b"12a"]
+        {
             assert!(device_time(bad).is_none(), "{}", String::from_utf8_lossy(bad));
         }
     }

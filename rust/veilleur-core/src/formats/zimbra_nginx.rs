@@ -10,7 +10,20 @@ use super::ncsa::{self, AccessLine, Span};
 use super::Reason;
 
 pub const COLUMNS: &[Col] = &[
-    HEAD[0], HEAD[1], HEAD[2], Col::ClientPort, HEAD[3], HEAD[4], HEAD[5], HEAD[6], HEAD[7], HEAD[8], HEAD[9], HEAD[10], HEAD[11], HEAD[12],
+    HEAD[0],
+    HEAD[1],
+    HEAD[2],
+    Col::ClientPort,
+    HEAD[3],
+    HEAD[4],
+    HEAD[5],
+    HEAD[6],
+    HEAD[7],
+    HEAD[8],
+    HEAD[9],
+    HEAD[10],
+    HEAD[11],
+    HEAD[12],
     Col::Referrer,
     Col::UserAgent,
     Col::Upstream,
@@ -24,11 +37,7 @@ fn client_ip_port(line: &[u8], client: Span) -> (Option<(Span, Option<String>)>,
     let field = &line[s..e];
     if let Some(c) = memchr::memrchr(b':', field) {
         let port = ncsa::parse_u64(&field[c + 1..]).filter(|p| *p <= 65_535);
-        let (ip_s, ip_e) = if field.first() == Some(&b'[') && c > 0 && field[c - 1] == b']' {
-            (s + 1, s + c - 1)
-        } else {
-            (s, s + c)
-        };
+        let (ip_s, ip_e) = if field.first() == Some(&b'[') && c > 0 && field[c - 1] == b']' { (s + 1, s + c - 1) } else { (s, s + c) };
         if let (Some(port), Some(ip)) = (port, ncsa::ip_span(line, (ip_s, ip_e))) {
             return (Some(ip), Some(port as u16));
         }

@@ -45,8 +45,7 @@ fn num(b: &[u8]) -> Option<u32> {
 /// Whether a line starts a record: `dddd-dd-dd dd:dd:dd.ddd:`.
 pub fn record_start(line: &[u8]) -> bool {
     const SHAPE: &[u8; 24] = b"0000-00-00 00:00:00.000:";
-    line.len() >= 24
-        && SHAPE.iter().zip(line).all(|(&s, &c)| if s == b'0' { c.is_ascii_digit() } else { c == s })
+    line.len() >= 24 && SHAPE.iter().zip(line).all(|(&s, &c)| if s == b'0' { c.is_ascii_digit() } else { c == s })
 }
 
 /// `yyyy-MM-dd HH:mm:ss.SSS` → local microseconds.
@@ -181,7 +180,12 @@ mod tests {
         assert_eq!(t(l, p(l).thread), Some("main"));
         let l = "2022-08-10 07:33:18.411:WARN:oejs.HttpChannel:qtp1234-56:https://mail.example.org/service/soap/: /service/soap/";
         assert_eq!(t(l, p(l).thread), Some("qtp1234-56:https://mail.example.org/service/soap/"));
-        for bad in ["2013-01-15 15:57:32,537 WARN  [x] [] y - z", "2013-01-15 15:57:32.537:warn:x:y", "2013-02-30 15:57:32.537:WARN:x:y", "java.lang.Exception"] {
+        for bad in [
+            "2013-01-15 15:57:32,537 WARN  [x] [] y - z",
+            "2013-01-15 15:57:32.537:warn:x:y",
+            "2013-02-30 15:57:32.537:WARN:x:y",
+            "java.lang.Exception",
+        ] {
             assert!(parse(bad.as_bytes(), &mut Record::default()).is_err(), "{bad}");
         }
     }

@@ -28,7 +28,11 @@ fn load(s: &[u8], start: usize, n: usize) -> u64 {
     debug_assert!(n <= 8 && start + n <= s.len());
     if start + 8 <= s.len() {
         let w = u64::from_le_bytes(s[start..start + 8].try_into().expect("8 bytes"));
-        if n == 8 { w } else { w & ((1u64 << (8 * n)) - 1) }
+        if n == 8 {
+            w
+        } else {
+            w & ((1u64 << (8 * n)) - 1)
+        }
     } else if start + n >= 8 {
         let end = start + n;
         let w = u64::from_le_bytes(s[end - 8..end].try_into().expect("8 bytes"));
@@ -233,7 +237,7 @@ impl DomainTable {
         while end > 0 {
             let w = word_ending(host, end);
             let first = end.saturating_sub(8); // the word's first byte in `host`
-            // dots of the word, from the right: each ends a label
+                                               // dots of the word, from the right: each ends a label
             let mut dots = eq_bytes(w, b'.');
             while dots != 0 {
                 let top = 63 - dots.leading_zeros() as usize; // bit 7 of the dot's byte

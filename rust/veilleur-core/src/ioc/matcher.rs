@@ -470,7 +470,11 @@ impl IocMatcher {
             for spec in specs {
                 let arr = batch.column_by_name(&spec.name).ok_or_else(|| format!("no column {:?} in the table", spec.name))?;
                 let col = Col::new(arr.as_ref()).ok_or_else(|| {
-                    format!("column {:?} is {}, not a string column (Utf8, LargeUtf8, Utf8View or a dictionary of them)", spec.name, arr.data_type())
+                    format!(
+                        "column {:?} is {}, not a string column (Utf8, LargeUtf8, Utf8View or a dictionary of them)",
+                        spec.name,
+                        arr.data_type()
+                    )
                 })?;
                 let unless = match &spec.unless {
                     Some(u) => batch.column_by_name(u).cloned(),
@@ -513,19 +517,34 @@ impl IocMatcher {
     /// The CPU must support SSSE3.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "ssse3")]
-    unsafe fn task_ssse3(&self, cols: &[(Col<'_>, Option<ArrayRef>)], specs: &[ColumnSpec], rows: std::ops::Range<usize>) -> (Vec<Hit>, Vec<u8>) {
+    unsafe fn task_ssse3(
+        &self,
+        cols: &[(Col<'_>, Option<ArrayRef>)],
+        specs: &[ColumnSpec],
+        rows: std::ops::Range<usize>,
+    ) -> (Vec<Hit>, Vec<u8>) {
         self.task::<true>(cols, specs, rows)
     }
 
     #[cfg(not(target_arch = "x86_64"))]
-    unsafe fn task_ssse3(&self, cols: &[(Col<'_>, Option<ArrayRef>)], specs: &[ColumnSpec], rows: std::ops::Range<usize>) -> (Vec<Hit>, Vec<u8>) {
+    unsafe fn task_ssse3(
+        &self,
+        cols: &[(Col<'_>, Option<ArrayRef>)],
+        specs: &[ColumnSpec],
+        rows: std::ops::Range<usize>,
+    ) -> (Vec<Hit>, Vec<u8>) {
         self.task::<false>(cols, specs, rows)
     }
 
     /// The hits of rows `rows` of one batch's columns `cols`, in row order, with the spill of
     /// their decoded matched texts. `SSSE3`: the CPU has it (see [`Self::task_ssse3`]).
     #[inline(always)]
-    fn task<const SSSE3: bool>(&self, cols: &[(Col<'_>, Option<ArrayRef>)], specs: &[ColumnSpec], rows: std::ops::Range<usize>) -> (Vec<Hit>, Vec<u8>) {
+    fn task<const SSSE3: bool>(
+        &self,
+        cols: &[(Col<'_>, Option<ArrayRef>)],
+        specs: &[ColumnSpec],
+        rows: std::ops::Range<usize>,
+    ) -> (Vec<Hit>, Vec<u8>) {
         let mut ctx = Ctx::default();
         let mut out = Found::default();
         let mut hits = Vec::new();
@@ -559,7 +578,13 @@ fn v4<const SSSE3: bool>(b: &[u8]) -> Option<u32> {
 /// The hits of one task as a table: the cells (`value`) and matched texts are copied from the
 /// input columns (or the task's spill of decoded text) straight into the output buffers.
 /// `base` is the global index of the batch's first row.
-fn hits_batch(hits: &[Hit], spill: &[u8], base: u64, cols: &[(Col<'_>, Option<ArrayRef>)], specs: &[ColumnSpec]) -> Result<RecordBatch, String> {
+fn hits_batch(
+    hits: &[Hit],
+    spill: &[u8],
+    base: u64,
+    cols: &[(Col<'_>, Option<ArrayRef>)],
+    specs: &[ColumnSpec],
+) -> Result<RecordBatch, String> {
     let n = hits.len();
     // each hit's cell, read once (a random access into the column)
     let cells: Vec<&str> = hits.iter().map(|h| cols[h.col as usize].0.get_str(h.row).unwrap_or_default()).collect();
@@ -581,8 +606,13 @@ fn hits_batch(hits: &[Hit], spill: &[u8], base: u64, cols: &[(Col<'_>, Option<Ar
         value.append_value(c);
         matched.append_value(span_str(c, spill, h.m));
     }
-    let cols: Vec<ArrayRef> =
-        vec![Arc::new(row.finish()), Arc::new(column.finish()), Arc::new(ioc.finish()), Arc::new(value.finish()), Arc::new(matched.finish())];
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(row.finish()),
+        Arc::new(column.finish()),
+        Arc::new(ioc.finish()),
+        Arc::new(value.finish()),
+        Arc::new(matched.finish()),
+    ];
     RecordBatch::try_new(hits_schema(), cols).map_err(|e| e.to_string())
 }
 
@@ -786,8 +816,7 @@ mod tests {
     }
 
     fn set(iocs: &[(&str, &str)]) -> IocMatcher {
-        let v: Vec<(Kind, String)> =
-            iocs.iter().map(|(k, v)| normalize(Kind::parse(k).unwrap(), v).unwrap()).collect();
+        let v: Vec<(Kind, String)> = iocs.iter().map(|(k, v)| normalize(Kind::parse(k).unwrap(), v).unwrap()).collect();
         IocMatcher::new(&v).unwrap()
     }
 
@@ -815,10 +844,7 @@ mod tests {
         assert_eq!(ids(&m, Role::Text, "evil.com:443"), vec![1]);
         assert_eq!(ids(&m, Role::Text, "/s?cmd=curl%20http%3A%2F%2F203.0.113.7%2Fx.sh"), vec![0, 2]);
         assert_eq!(ids(&m, Role::Text, "/go?u=https%253A%252F%252Fcdn.evil.com%252F"), vec![1]);
-        assert_eq!(
-            ids(&m, Role::Text, "/service/extension/backup/mboximport?account-name=admin&ow=1&no-switch=true"),
-            vec![3, 4]
-        );
+        assert_eq!(ids(&m, Role::Text, "/service/extension/backup/mboximport?account-name=admin&ow=1&no-switch=true"), vec![3, 4]);
         assert_eq!(ids(&m, Role::Text, &format!("/f/{}", "AB".repeat(32))), vec![5]);
         assert_eq!(ids(&m, Role::Text, "from Bad@Evil.org"), vec![6]);
         assert_eq!(ids(&m, Role::Text, "http://myevil.com/ http://evil.com.cdn.net/ 203.0.113.70"), Vec::<u32>::new());
@@ -850,7 +876,7 @@ mod tests {
 
     #[test]
     fn batches_of_every_layout() {
-        use arrow_array::{DictionaryArray, types::Int32Type};
+        use arrow_array::{types::Int32Type, DictionaryArray};
         let m = set(&[("cidr", "198.51.100.0/22"), ("domain", "evil.com")]);
         let ips = vec![Some("198.51.101.9"), None, Some("198.51.104.1"), Some("198.51.103.255")];
         let doms = vec![Some("a.evil.com"), Some("evil.com"), None, Some("notevil.com")];
@@ -895,8 +921,7 @@ mod tests {
         ];
         let hits = concat(m.match_batches(&[batch], &specs).unwrap());
         let text = |c: usize| -> Vec<String> { hits.column(c).as_string::<i32>().iter().map(|v| v.unwrap().to_string()).collect() };
-        let got: Vec<(String, String, String)> =
-            text(1).into_iter().zip(text(3)).zip(text(4)).map(|((c, v), m)| (c, v, m)).collect();
+        let got: Vec<(String, String, String)> = text(1).into_iter().zip(text(3)).zip(text(4)).map(|((c, v), m)| (c, v, m)).collect();
         let want = [
             ("url", urls[0], "203.0.113.7"),
             ("url", urls[0], "http://203.0.113.7/x.sh"),
@@ -916,7 +941,9 @@ mod tests {
         for _ in 0..100_000 {
             let x = rng.next();
             let len = (x % 40) as usize;
-            let c: Vec<u8> = (0..len).map(|i| if (x >> (i % 50)) % 23 == 0 { b":/@"[i % 3] } else { b"ab.9-Z\xc3"[((x as usize >> 3) + i) % 7] }).collect();
+            let c: Vec<u8> = (0..len)
+                .map(|i| if (x >> (i % 50)) % 23 == 0 { b":/@"[i % 3] } else { b"ab.9-Z\xc3"[((x as usize >> 3) + i) % 7] })
+                .collect();
             assert_eq!(plain_host(&c), simple(&c), "{:?}", String::from_utf8_lossy(&c));
         }
         for c in ["evil.com", "evil.com:443", "user@evil.com", "a.b.c.d.e.f.g.h.i/", "1evil.com", "x", ""] {

@@ -92,9 +92,7 @@ pub unsafe fn parse_v4(b: &[u8]) -> Option<u32> {
     }
     let layout = &LAYOUTS[3 * (first3 - 1) + l3 - 1];
     // SAFETY: `Layout` is 16-byte aligned and both fields are 16 bytes
-    let (shuffle, least) = unsafe {
-        (_mm_load_si128(layout.shuffle.as_ptr().cast()), _mm_load_si128(layout.least.as_ptr().cast()))
-    };
+    let (shuffle, least) = unsafe { (_mm_load_si128(layout.shuffle.as_ptr().cast()), _mm_load_si128(layout.least.as_ptr().cast())) };
     let lanes = _mm_shuffle_epi8(d, shuffle);
     let pairs = _mm_maddubs_epi16(lanes, _mm_set1_epi32(i32::from_le_bytes([100, 10, 1, 0])));
     let values = _mm_madd_epi16(pairs, _mm_set1_epi16(1));
