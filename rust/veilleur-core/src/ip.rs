@@ -23,7 +23,7 @@ pub enum CanonIp {
 /// - no three-digit octet above `255`: its first digit above `2`, or `2` then a digit above
 ///   `5`, or `25` then a digit above `5`.
 #[inline]
-fn is_canonical_v4(b: &[u8]) -> bool {
+pub(crate) fn is_canonical_v4(b: &[u8]) -> bool {
     let n = b.len();
     if !(7..=15).contains(&n) {
         return false;

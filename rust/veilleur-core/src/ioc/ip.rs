@@ -190,28 +190,12 @@ impl IpTable {
     }
 }
 
-/// The high bit of each byte of `m` (a mask of 0x80/0x00 bytes) gathered into 8 bits.
-#[inline]
-fn movemask(m: u64) -> u32 {
-    ((m >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32
-}
-
 /// 0x80 in each byte of `w` (all < 0x80 or not) equal to `c`, exactly.
 #[inline]
 pub(super) fn eq_bytes(w: u64, c: u8) -> u64 {
     const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     let x = w ^ (u64::from(c) * 0x0101_0101_0101_0101);
     !(((x & LO7) + LO7) | x | LO7)
-}
-
-/// 0x80 in each byte of `w` that is an ASCII digit.
-#[inline]
-fn digit_bytes(w: u64) -> u64 {
-    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let h7 = w & LO7;
-    let ge0 = h7 + 0x5050_5050_5050_5050; // high bit where byte >= '0'
-    let gt9 = h7 + 0x4646_4646_4646_4646; // high bit where byte > '9'
-    ge0 & !gt9 & !w & 0x8080_8080_8080_8080
 }
 
 /// Ask the CPU to bring `x`'s cache line in; lookups of a batch of rows then overlap their
@@ -243,67 +227,24 @@ pub(super) fn load_7_to_15(b: &[u8]) -> (u64, u64) {
     }
 }
 
-/// A dotted-quad IPv4 without leading zeros, the whole of `b` (what `std` accepts, as a
-/// number). Word-at-a-time: the dots and digits are found as bit masks, then each part is
-/// decoded with one multiplication, independently of the others (no branch on where the dots
-/// fall, which is unpredictable from one row to the next).
+/// A dotted-quad IPv4 without leading zeros, the whole of `b` (what `std` accepts), as a
+/// number. The text is checked by [`crate::ip::is_canonical_v4`] (byte classes as masks, no
+/// branch per byte); only an address gets its octets summed. The matcher reads the cells of
+/// IP columns with [`super::v4_ssse3::parse_v4`] where the CPU has SSSE3.
 #[inline]
 pub fn parse_v4(b: &[u8]) -> Option<u32> {
-    let n = b.len();
-    if !(7..=15).contains(&n) {
+    if !crate::ip::is_canonical_v4(b) {
         return None;
     }
-    let (lo, hi) = load_7_to_15(b);
-    // 0x80 in the bytes that are dots / digits; every one of the n bytes must be one of them
-    let (dot_lo, dot_hi) = (eq_bytes(lo, b'.'), eq_bytes(hi, b'.'));
-    let in_n = |k: usize| if k >= 8 { u64::MAX } else { (1u64 << (8 * k)) - 1 };
-    let want_lo = 0x8080_8080_8080_8080 & in_n(n);
-    let want_hi = 0x8080_8080_8080_8080 & in_n(n.saturating_sub(8));
-    if (dot_lo | digit_bytes(lo)) != want_lo || (dot_hi | digit_bytes(hi)) != want_hi {
-        return None;
+    let (mut value, mut octet) = (0u32, 0u32);
+    for &c in b {
+        if c == b'.' {
+            (value, octet) = (value << 8 | octet, 0);
+        } else {
+            octet = octet * 10 + u32::from(c - b'0');
+        }
     }
-    let dots = movemask(dot_lo) | movemask(dot_hi) << 8;
-    // exactly three dots: clearing the lowest set bit twice leaves one bit (no `count_ones`:
-    // the baseline x86-64 target has no popcnt instruction)
-    let r2 = dots & dots.wrapping_sub(1);
-    let r3 = r2 & r2.wrapping_sub(1);
-    if r3 == 0 || r3 & (r3 - 1) != 0 {
-        return None;
-    }
-    let p1 = dots.trailing_zeros() as usize;
-    let p2 = r2.trailing_zeros() as usize;
-    let p3 = r3.trailing_zeros() as usize;
-    // '0'..='9' are 0x30..=0x39: xor gives the digit values, byte by byte (no borrow)
-    let digits = (u128::from(hi) << 64 | u128::from(lo)) ^ 0x3030_3030_3030_3030_3030_3030_3030_3030;
-    // octets as (start, length); a length outside 1..=3 wraps to a large number
-    let (l0, l1, l2, l3) = (p1, p2.wrapping_sub(p1 + 1), p3.wrapping_sub(p2 + 1), n.wrapping_sub(p3 + 1));
-    if l0.max(l1).max(l2).max(l3) > 3 || l0.min(l1).min(l2).min(l3) == 0 {
-        return None;
-    }
-    // written out (not a loop over the four), which LLVM would turn into slow SSE2 code
-    let (v0, z0) = octet(digits, 0, l0);
-    let (v1, z1) = octet(digits, p1 + 1, l1);
-    let (v2, z2) = octet(digits, p2 + 1, l2);
-    let (v3, z3) = octet(digits, p3 + 1, l3);
-    let lead_zero = (l0 > 1 && z0) | (l1 > 1 && z1) | (l2 > 1 && z2) | (l3 > 1 && z3);
-    if lead_zero || (v0 | v1 | v2 | v3) > 255 {
-        return None;
-    }
-    Some(v0 << 24 | v1 << 16 | v2 << 8 | v3)
-}
-
-/// The decimal value of the `l` (1 to 3) digit values at bytes `s..s + l` of `digits` (each
-/// byte already minus `'0'`), and whether the first is 0. The digits are right-aligned into
-/// three 16-bit lanes (zero-padded on the left) and summed as `100·z0 + 10·z1 + z2` by one
-/// multiplication whose partial sums cannot carry into the lane read.
-#[inline(always)]
-fn octet(digits: u128, s: usize, l: usize) -> (u32, bool) {
-    let v = (digits >> (8 * s)) as u32 & (0xff_ffff >> (8 * (3 - l)));
-    let first_zero = v & 0xff == 0;
-    let v = u64::from(v << (8 * (3 - l)));
-    let lanes = (v & 0xff) | (v & 0xff00) << 8 | (v & 0xff_0000) << 16;
-    let value = (lanes.wrapping_mul(1 | 10 << 16 | 100 << 32) >> 32) & 0xffff;
-    (value as u32, first_zero)
+    Some(value << 8 | octet)
 }
 
 /// An IP address, the whole of `b` (IPv6 optionally in brackets).
