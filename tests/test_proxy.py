@@ -163,6 +163,32 @@ def test_w3c_header_change_across_chunks(tmp_path, chunk_bytes):
     assert ev["ts"].null_count() == 0
 
 
+@pytest.mark.parametrize("chunk_bytes", [1, 300, 4096, None])
+def test_w3c_behind_syslog_headers_across_chunks(tmp_path, chunk_bytes):
+    """ProxySG streams its access log over syslog, `#Fields:` lines included: every line behind
+    a syslog header (BSD with a tag-like first word, or RFC 5424), the layout still followed
+    from chunk to chunk; a `#Fields:` inside a data line's URL changes nothing."""
+    n1, n2 = 150, 120
+    wrap = ["<13>May  6 07:00:00 sg1 ", "<14>1 2024-05-06T09:00:00+02:00 sg1 ProxySG - - - "]
+    lines = _iis_file(n1, n2).splitlines(keepends=True)
+    assert "/a/3 " in lines[7]
+    lines[7] = lines[7].replace("/a/3 ", "/a/3#Fields:x ")  # the 4th data line: the header text in its URL
+    p = tmp_path / "proxysg-syslog.log"
+    p.write_text("".join(wrap[i % 2] + line for i, line in enumerate(lines)))
+    b = vl.read(p, chunk_bytes=chunk_bytes)  # detected, not forced
+    s = b.summary.row(0, named=True)
+    assert (s["format"], s["lines"], s["rows"], s["rejected"]) == ("w3c", n1 + n2 + 8, n1 + n2 + 8, 0)
+    t = b["w3c"]
+    data = t.filter(t["directive"].is_null())
+    first, second = data.head(n1), data.tail(n2)
+    assert first["s_port"].to_list() == [443] * n1
+    assert first["cs_uri_stem"][3] == "/a/3#Fields:x"
+    assert second["c_ip"].to_list() == [f"198.51.100.{i % 250 + 1}" for i in range(n2)]
+    assert second["s_computername"].unique().to_list() == ["WEB02"]
+    # directives are kept as the W3C text, without the relay's header
+    assert t["directive"].drop_nulls().to_list()[3].startswith("#Fields: date time s-ip")
+
+
 def test_w3c_data_before_header_and_count_mismatch(tmp_path):
     p = tmp_path / "ex.log"
     p.write_text(

@@ -519,8 +519,8 @@ fn read_file(sh: &Arc<Shared>, i: usize) {
             break;
         }
         let mut ctx = ParseCtx { tz: sh.opts.tz, year: None, header: header.clone() };
-        if let Some(prefix) = header_prefix {
-            if let Some(h) = last_header(&chunk.data, prefix) {
+        if let (Some(prefix), Some(format)) = (header_prefix, info.format) {
+            if let Some(h) = last_header(&chunk.data, prefix, |line| format.header_at(line)) {
                 header = Some(Arc::from(h));
             }
         }
@@ -575,16 +575,19 @@ fn read_file(sh: &Arc<Shared>, i: usize) {
     finish(ReadEnd { chunks, compression: Some(compression), sha256, raw_bytes, decompressed, error });
 }
 
-/// The last line of `data` that starts with `prefix` (without its line end).
-fn last_header<'a>(data: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
+/// The header of the last header line of `data` (from `prefix` to the line end): a line
+/// holding `prefix` where `header_at` says its header starts (at the line start, or behind a
+/// syslog header).
+fn last_header<'a>(data: &'a [u8], prefix: &[u8], header_at: impl Fn(&[u8]) -> Option<usize>) -> Option<&'a [u8]> {
     let mut end = data.len();
     while let Some(k) = memchr::memmem::rfind(&data[..end], prefix) {
-        if k == 0 || data[k - 1] == b'\n' {
-            let e = memchr::memchr(b'\n', &data[k..]).map_or(data.len(), |j| k + j);
-            let e = if e > k && data[e - 1] == b'\r' { e - 1 } else { e };
+        let start = memchr::memrchr(b'\n', &data[..k]).map_or(0, |j| j + 1);
+        let e = memchr::memchr(b'\n', &data[k..]).map_or(data.len(), |j| k + j);
+        let e = if e > k && data[e - 1] == b'\r' { e - 1 } else { e };
+        if header_at(&data[start..e]) == Some(k - start) {
             return Some(&data[k..e]);
         }
-        end = k;
+        end = start;
     }
     None
 }

@@ -284,6 +284,18 @@ impl FormatId {
         }
     }
 
+    /// For formats with a [`Self::header_prefix`]: where the header in `line` starts, when
+    /// `line` is a header line (W3C: at 0, or behind a syslog header).
+    pub fn header_at(self, line: &[u8]) -> Option<usize> {
+        match self {
+            FormatId::W3c => {
+                let k = w3c::payload_start(line);
+                line[k..].starts_with(w3c::HEADER_PREFIX).then_some(k)
+            }
+            _ => None,
+        }
+    }
+
     /// Whether the format writes local time without an offset (and so reads `tz`).
     pub fn local_time(self) -> bool {
         match self {
@@ -301,7 +313,7 @@ impl FormatId {
     /// Whether the format's lines travel inside syslog (a syslog header, then the format's
     /// own payload): detection lets such a format keep a file most of whose lines it reads.
     pub fn inside_syslog(self) -> bool {
-        matches!(self, FormatId::Pfsense | FormatId::Netfilter | FormatId::CiscoAsa)
+        matches!(self, FormatId::Pfsense | FormatId::Netfilter | FormatId::CiscoAsa | FormatId::W3c)
     }
 
     /// For formats that omit the year: the month of a line that carries a date (used to place

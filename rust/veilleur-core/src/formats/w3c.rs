@@ -17,10 +17,16 @@
 //! the quotes are removed; a doubled `""` inside is kept as written); `-` is null. A line must
 //! hold exactly as many values as its header declares fields, otherwise it is rejected (a
 //! misaligned line would put values under the wrong names). Data lines before any `#Fields:`
-//! header are rejected, as are lines with an unterminated quote. ELFF streamed behind a syslog
-//! header (ProxySG over syslog) is not read by this format: its `#Fields:` line does not start
-//! the line. Detection reads a line as W3C when it is one of the directives above, or starts
-//! with `YYYY-MM-DD HH:MM:SS[.fff]` followed by at least three values.
+//! header are rejected, as are lines with an unterminated quote.
+//!
+//! **Behind syslog.** ProxySG can stream its access log over syslog, directives included
+//! (`<13>Sep 16 15:36:24 proxy1 #Fields: date time ...`). A line behind a syslog header (BSD,
+//! RFC 3339 or RFC 5424, with or without a tag, optionally octet-counted) whose text is a
+//! directive or starts with a date is read as that text: the relay's header is left out (the
+//! W3C fields carry the time), a wrapped `#Fields:` governs the following lines as a bare one
+//! does, across chunks too. Detection reads a line (bare or behind such a header) as W3C when it
+//! is one of the directives above, or starts with `YYYY-MM-DD HH:MM:SS[.fff]` followed by at
+//! least three values.
 //!
 //! **Columns.** `ts`, `directive`, then one typed column per common field, named in snake case
 //! (`cs(User-Agent)` → `cs_user_agent`, `time-taken` → `time_taken`; names matched without
@@ -73,7 +79,7 @@ use super::ncsa::{next_field, parse_u64, Field as Value};
 use super::normal::{self, get, str_col};
 use super::squid::{cache_action, canonical_ip, url_authority};
 use super::typed::{col, fields as typed_fields, Col, KeyIndex, Kind, Row, Table};
-use super::{drive_records, FormatId, ParseCtx, ParsedChunk, Reason};
+use super::{drive_records, wrapped, FormatId, ParseCtx, ParsedChunk, Reason};
 
 /// The header line that declares a layout.
 pub const HEADER_PREFIX: &[u8] = b"#Fields:";
@@ -172,6 +178,7 @@ fn time_of_day(line: &[u8], p: usize) -> Option<(i64, usize)> {
 /// Whether `line` is a directive or a data line of this format (detection): a directive, or
 /// `YYYY-MM-DD HH:MM:SS` followed by at least three more values.
 pub fn matches(line: &[u8]) -> bool {
+    let line = &line[payload_start(line)..];
     if line.first() == Some(&b'#') {
         return DIRECTIVES.iter().any(|d| line.starts_with(d));
     }
@@ -183,6 +190,31 @@ pub fn matches(line: &[u8]) -> bool {
         }
     }
     true
+}
+
+/// Whether `p` starts as a W3C line of the file itself does: a directive, or a date
+/// (`YYYY-MM-DD `, the first field of most layouts).
+fn is_own_line(p: &[u8]) -> bool {
+    p.first() == Some(&b'#') || (p.len() > 10 && p[..4].iter().all(u8::is_ascii_digit) && p[4] == b'-' && p[7] == b'-' && p[10] == b' ')
+}
+
+/// Where the W3C text of `line` starts: 0, or after the syslog header of a line streamed over
+/// syslog (ProxySG sends its access log so, directives included:
+/// `<13>Sep 16 15:36:24 proxy1 #Fields: date time ...`). A line that is neither stays whole.
+pub fn payload_start(line: &[u8]) -> usize {
+    if is_own_line(line) {
+        return 0;
+    }
+    let Ok(f) = wrapped::split(line, is_own_line, "W3C line") else { return 0 };
+    // the word after the host may look like a syslog tag (`#Date:`) and what follows it like a
+    // data line (`2024-05-06 07:00:00`): the W3C text starts at the first place it can
+    if let Some((_, he)) = f.host {
+        let after = he + line[he..].iter().take_while(|&&c| c == b' ').count();
+        if after < f.payload && is_own_line(&line[after..]) {
+            return after;
+        }
+    }
+    f.payload
 }
 
 /// Where a header field's value goes.
@@ -329,7 +361,10 @@ pub fn parse_chunk(chunk: Chunk, ctx: &ParseCtx) -> ParsedChunk {
         values: Vec::new(),
         buf: Vec::new(),
     };
-    let mut parsed = drive_records(chunk, None, |line, block, base, side, _| {
+    let mut parsed = drive_records(chunk, None, |whole, block, base, side, _| {
+        // behind a syslog header, the W3C text alone is read (the header is the relay's)
+        let k = payload_start(whole);
+        let (line, base) = (&whole[k..], base + k);
         if line.first() == Some(&b'#') {
             if line.starts_with(HEADER_PREFIX) {
                 st.pending = None;

@@ -58,9 +58,14 @@ pub fn split(line: &[u8], is_payload: impl Fn(&[u8]) -> bool, what: &'static str
     if h.msg.0 < line.len() && is_payload(&line[h.msg.0..]) {
         return Ok(Framed { host: h.host, stamp, payload: h.msg.0 });
     }
-    if let Some((hs, _)) = h.host {
+    if let Some((hs, he)) = h.host {
         if is_payload(&line[hs..]) {
             return Ok(Framed { host: None, stamp, payload: hs });
+        }
+        // the payload's first word read as the tag (`host #Fields: ...`, `host 2011-08-04 ...`)
+        let after = he + line[he..].iter().take_while(|&&c| c == b' ').count();
+        if after > he && after < line.len() && is_payload(&line[after..]) {
+            return Ok(Framed { host: h.host, stamp, payload: after });
         }
     }
     Err(format!("no {what} after the syslog header").into())
