@@ -189,6 +189,32 @@ def test_w3c_behind_syslog_headers_across_chunks(tmp_path, chunk_bytes):
     assert t["directive"].drop_nulls().to_list()[3].startswith("#Fields: date time s-ip")
 
 
+def test_w3c_fields_given_for_files_without_a_header(tmp_path):
+    """ProxySG over syslog may send no #Fields: line: w3c_fields gives the layout; a #Fields:
+    line in the file takes over from it."""
+    fields = "date time time-taken c-ip sc-status s-action cs-method cs-uri-scheme cs-host cs-uri-port cs-uri-path"
+    lines = [
+        "<13>Aug  4 23:00:01 sg42 2011-08-04 21:00:01 11 10.1.2.3 200 TCP_HIT GET http kh.google.com 80 /flatfile",
+        "<13>Aug  4 23:00:02 sg42 2011-08-04 21:00:02 9 10.1.2.4 403 TCP_DENIED GET http evil.example 80 /x.sh",
+        "<13>Aug  4 23:00:03 sg42 #Fields: date time c-ip cs-method cs-uri",
+        "<13>Aug  4 23:00:04 sg42 2011-08-04 21:00:04 10.1.2.5 GET http://cdn.example/a.js",
+    ]
+    p = tmp_path / "sg42.log"
+    p.write_text("\n".join(lines) + "\n")
+    without = vl.read(p, format="w3c")
+    assert without.summary["rejected"].to_list() == [2]  # the two lines before the #Fields: line
+    assert set(without.rejects["reason"].to_list()) == {"w3c: data line before any #Fields: header"}
+    b = vl.read(p, w3c_fields=fields)
+    assert b.summary.select("format", "rows", "rejected").row(0) == ("w3c", 4, 0)
+    ev = b.events
+    assert ev["url"].to_list() == ["http://kh.google.com/flatfile", "http://evil.example/x.sh", "http://cdn.example/a.js"]
+    assert ev["action"].to_list() == ["allow", "deny", None]
+    assert ev["http_status"].to_list() == [200, 403, None]
+    assert vl.read_arrow(p, w3c_fields=fields).num_rows == 4
+    with pytest.raises(ValueError, match="w3c_fields"):
+        vl.read(p, w3c_fields="  ")
+
+
 def test_w3c_data_before_header_and_count_mismatch(tmp_path):
     p = tmp_path / "ex.log"
     p.write_text(

@@ -37,6 +37,7 @@ def stream(
     events: bool = False,
     chunk_bytes: int | None = None,
     sha256: bool = True,
+    w3c_fields: str | None = None,
 ) -> RawStream: ...
 def formats() -> list[str]: ...
 

@@ -46,12 +46,14 @@ def _format_args(format: FormatArg) -> tuple[str | None, list[tuple[str, str]]]:
 
 
 def _engine_args(paths: Paths, format: FormatArg, tz: str | None, year: int | None, strict: bool, chunk_bytes: int | None,
-                 sha256: bool = True) -> dict:
+                 sha256: bool = True, w3c_fields: str | None = None) -> dict:
     _check_tz(tz)
     fmt, overrides = _format_args(format)
+    if w3c_fields is not None and not w3c_fields.split():
+        raise ValueError("w3c_fields must name at least one field (space-separated, as on a #Fields: line)")
     return dict(
         paths=_paths(paths), format=fmt, overrides=overrides, tz=tz, year=year, strict=strict, chunk_bytes=chunk_bytes,
-        sha256=sha256,
+        sha256=sha256, w3c_fields=w3c_fields,
     )
 
 
@@ -182,6 +184,7 @@ def read(
     strict: bool = False,
     chunk_bytes: int | None = None,
     sha256: bool = True,
+    w3c_fields: str | None = None,
 ) -> Bundle:
     """Read log files into a :class:`Bundle`.
 
@@ -206,11 +209,14 @@ def read(
         sha256: compute each file's SHA-256 (of its bytes on disk) in the same pass, for the
             summary (chain of custody). ``False`` leaves it null and saves about a sixth of
             the CPU time on plain files: for re-reads of a collection hashed at acquisition.
+        w3c_fields: the layout of W3C/ELFF files that never declare one, as the field names of
+            a ``#Fields:`` line (``"date time time-taken c-ip ..."``): ProxySG streaming over
+            syslog may send no header line. A ``#Fields:`` line in a file takes over from it.
 
     Raises:
         FileNotFoundError: a named path does not exist or a glob matches nothing.
     """
-    raw = _core.stream(**_engine_args(paths, format, tz, year, strict, chunk_bytes, sha256)).collect()
+    raw = _core.stream(**_engine_args(paths, format, tz, year, strict, chunk_bytes, sha256, w3c_fields)).collect()
     bundle = Bundle(raw)
     _warn_about(bundle.summary)
     return bundle
@@ -225,6 +231,7 @@ def read_arrow(
     strict: bool = False,
     schema: Schema = "native",
     chunk_bytes: int | None = None,
+    w3c_fields: str | None = None,
 ) -> pa.Table:
     """Read log files into one ``pyarrow.Table`` (no copy from the engine).
 
@@ -241,7 +248,7 @@ def read_arrow(
     """
     if schema not in ("native", "events"):
         raise ValueError("schema must be 'native' or 'events'")
-    raw = _core.stream(**_engine_args(paths, format, tz, year, strict, chunk_bytes, sha256=False)).collect()
+    raw = _core.stream(**_engine_args(paths, format, tz, year, strict, chunk_bytes, False, w3c_fields)).collect()
     if schema == "events":
         return pa.table(raw.events())
     found = raw.formats()
@@ -288,20 +295,21 @@ def iter_batches(
     report: Report | None = None,
     chunk_bytes: int | None = None,
     sha256: bool = True,
+    w3c_fields: str | None = None,
 ) -> pa.RecordBatchReader:
     """Stream record batches (one per chunk of a few MiB) without holding the whole input.
 
     Batches come in file order; parsing runs ahead on all cores with bounded memory. Pass a
     :class:`Report` to get the summary and rejects once the reader is exhausted.
 
-    The other arguments (``sha256`` included) are those of :func:`read`.
+    The other arguments (``sha256`` and ``w3c_fields`` included) are those of :func:`read`.
 
     With ``strict=True`` the first rejected line ends the stream with ``pyarrow.ArrowInvalid``
     (a ``ValueError``) whose message reads ``path:line: reason``.
     """
     if schema not in ("native", "events"):
         raise ValueError("schema must be 'native' or 'events'")
-    raw = _core.stream(**_engine_args(paths, format, tz, year, strict, chunk_bytes, sha256), events=(schema == "events"))
+    raw = _core.stream(**_engine_args(paths, format, tz, year, strict, chunk_bytes, sha256, w3c_fields), events=(schema == "events"))
     if report is not None:
         report._attach(raw)
     return pa.RecordBatchReader.from_stream(raw)

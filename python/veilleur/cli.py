@@ -131,7 +131,7 @@ def _read_bundle(args: argparse.Namespace, progress: Progress) -> Bundle:
     with progress.phase("reading"), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # reported below, once, on stderr
         bundle = read(args.paths, format=args.format, tz=args.tz, year=args.year, strict=getattr(args, "strict", False),
-                      sha256=args.sha256)
+                      sha256=args.sha256, w3c_fields=args.w3c_fields)
     _report_problems(bundle.summary)
     return bundle
 
@@ -340,7 +340,7 @@ def _parse_tables(args: argparse.Namespace, summary: pl.DataFrame, out: Path, pr
         report = Report()
         # the files were hashed by the first pass (the summary): not again
         reader = iter_batches(files["path"].to_list(), format=fmt, tz=args.tz, year=args.year, schema="native", report=report,
-                              sha256=False)
+                              sha256=False, w3c_fields=args.w3c_fields)
         with _streaming(progress, report, inputs, f"writing tables/{fmt}") as on_batch:
             rows[fmt] = write_partitioned(reader, out / "tables" / fmt, on_batch=on_batch)
     return rows
@@ -357,7 +357,7 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     progress = _progress(args)
     report = Report()
     reader = iter_batches(args.paths, format=args.format, tz=args.tz, year=args.year, schema="events", report=report,
-                          sha256=args.sha256)
+                          sha256=args.sha256, w3c_fields=args.w3c_fields)
     with _streaming(progress, report, inputs, "reading") as on_batch:
         n_events = write_partitioned(reader, out / "events", by=["source"], on_batch=on_batch)
     summary, rejects = report.summary, report.rejects
@@ -415,6 +415,8 @@ def _inputs_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, help="year of logs that omit it (RFC 3164 syslog); default: from each file's mtime")
     p.add_argument("--no-sha256", dest="sha256", action="store_false",
                    help="do not hash each file (the summary's sha256 stays empty): for re-reads of a collection hashed at acquisition")
+    p.add_argument("--w3c-fields", metavar="FIELDS",
+                   help="layout of W3C/ELFF files that declare none (ProxySG over syslog): the field names of a #Fields: line, quoted")
     return p
 
 

@@ -42,6 +42,10 @@ pub struct ReadOptions {
     /// Compute each file's SHA-256 (of its bytes on disk) in the same pass; off, the summary's
     /// `sha256` is null (for re-reads of a collection already hashed at acquisition).
     pub sha256: bool,
+    /// The layout of W3C files that never declare one (ProxySG streaming over syslog without
+    /// its header lines): the field names of a `#Fields:` line, space-separated. A `#Fields:`
+    /// line in the file takes over from it.
+    pub w3c_fields: Option<String>,
 }
 
 impl Default for ReadOptions {
@@ -55,6 +59,7 @@ impl Default for ReadOptions {
             chunk_bytes: 4 << 20,
             max_line: 64 << 20,
             sha256: true,
+            w3c_fields: None,
         }
     }
 }
@@ -510,7 +515,10 @@ fn read_file(sh: &Arc<Shared>, i: usize) {
     }
     let line_month = info.format.and_then(FormatId::line_month);
     let header_prefix = info.format.and_then(FormatId::header_prefix);
-    let mut header: Option<Arc<[u8]>> = None;
+    let mut header: Option<Arc<[u8]>> = match (info.format, &sh.opts.w3c_fields) {
+        (Some(FormatId::W3c), Some(fields)) => Some(Arc::from(format!("#Fields: {fields}").into_bytes())),
+        _ => None,
+    };
     let mut years: Option<YearTracker> = None;
     let mut year_source: Option<String> = None;
     let mut chunks = 0;

@@ -29,6 +29,7 @@ fn parse_format(name: &str) -> PyResult<FormatId> {
 
 /// Read options from the Python arguments: `format` is a format id, or `overrides` a list of
 /// (glob, format id) pairs tried in order on each file's path and name.
+#[allow(clippy::too_many_arguments)]
 fn options(
     format: Option<&str>,
     overrides: Vec<(String, String)>,
@@ -37,8 +38,9 @@ fn options(
     strict: bool,
     chunk_bytes: Option<usize>,
     sha256: bool,
+    w3c_fields: Option<String>,
 ) -> PyResult<ReadOptions> {
-    let mut opts = ReadOptions { strict, year, sha256, ..ReadOptions::default() };
+    let mut opts = ReadOptions { strict, year, sha256, w3c_fields, ..ReadOptions::default() };
     opts.format = format.map(parse_format).transpose()?;
     for (pattern, name) in overrides {
         let pat = glob::Pattern::new(&pattern)
@@ -279,7 +281,7 @@ impl RawStream {
 /// `__arrow_c_stream__` (with `events`, in the normalised schema; without, every recognised file
 /// must be of one format), or all at once through its `collect()`.
 #[pyfunction]
-#[pyo3(signature = (paths, format=None, overrides=Vec::new(), tz=None, year=None, strict=false, events=false, chunk_bytes=None, sha256=true))]
+#[pyo3(signature = (paths, format=None, overrides=Vec::new(), tz=None, year=None, strict=false, events=false, chunk_bytes=None, sha256=true, w3c_fields=None))]
 #[allow(clippy::too_many_arguments)]
 fn stream(
     py: Python<'_>,
@@ -292,8 +294,9 @@ fn stream(
     events: bool,
     chunk_bytes: Option<usize>,
     sha256: bool,
+    w3c_fields: Option<String>,
 ) -> PyResult<RawStream> {
-    let opts = options(format, overrides, tz, year, strict, chunk_bytes, sha256)?;
+    let opts = options(format, overrides, tz, year, strict, chunk_bytes, sha256, w3c_fields)?;
     let plan = py.detach(|| Plan::new(&paths, &opts)).map_err(|e| to_pyerr(py, e))?;
     let formats = plan.formats();
     let scan = Scan::start(plan, opts);
