@@ -338,3 +338,39 @@ def test_squid_counts_add_up(tmp_path, kinds):
     s = b.summary.row(0, named=True)
     good = sum(k in ("ok", "space_url") for k in kinds)
     assert (s["lines"], s["rows"], s["rejected"]) == (len(kinds), good, len(kinds) - good)
+
+
+W3C_FIELDS = "#Fields: date time time-taken c-ip cs-username sc-status cs-method cs-uri-path cs(User-Agent) sc-bytes"
+SYSLOG_HEADERS = st.sampled_from([
+    "<13>Aug  4 23:00:01 sg42 ",
+    "<13>Aug  4 23:00:01 sg42 ProxySG: ",
+    "<14>1 2011-08-04T23:00:01+02:00 sg42 ProxySG - - - ",
+    "2011-08-04T23:00:01+02:00 sg42 ",
+    "112 <13>Aug  4 23:00:01 sg42 ",
+])
+W3C_VALUE = st.text(alphabet="abcXYZ019./-_:?=&%", min_size=1, max_size=12)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 86399), st.integers(0, 10**6), st.ip_addresses(v=4).map(str), W3C_VALUE, st.integers(100, 599),
+                  st.sampled_from(["GET", "POST", "CONNECT"]), W3C_VALUE, W3C_VALUE, st.integers(0, 10**9)),
+        min_size=1, max_size=8),
+    headers=st.lists(SYSLOG_HEADERS, min_size=20, max_size=20),
+)
+def test_w3c_behind_syslog_reads_as_bare(tmp_path, rows, headers):
+    """A W3C file and the same lines each behind a syslog header give the same table (the
+    directive rows holding the W3C text alone)."""
+    lines = [W3C_FIELDS] + [
+        f"2011-08-04 {t // 3600:02d}:{t // 60 % 60:02d}:{t % 60:02d} {tt} {ip} {user} {st_} {m} /{path} \"{ua} x\" {size}"
+        for t, tt, ip, user, st_, m, path, ua, size in rows
+    ]
+    bare, wrapped = tmp_path / "bare.log", tmp_path / "wrapped.log"
+    bare.write_text("\n".join(lines) + "\n")
+    wrapped.write_text("\n".join(h + line for h, line in zip(headers, lines)) + "\n")
+    a, b = vl.read(bare), vl.read(wrapped)
+    assert a.summary.select("format", "lines", "rows", "rejected").row(0) == ("w3c", len(lines), len(lines), 0)
+    assert b.summary.select("format", "lines", "rows", "rejected").row(0) == ("w3c", len(lines), len(lines), 0)
+    cols = [c for c in a["w3c"].columns if c not in ("file", "offset")]
+    assert a["w3c"].select(cols).equals(b["w3c"].select(cols))
