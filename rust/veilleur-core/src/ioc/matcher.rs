@@ -499,13 +499,13 @@ impl IocMatcher {
         let parts: Vec<Option<RecordBatch>> = tasks
             .par_iter()
             .map(|&(bi, lo, hi, base)| {
-                let hits = if ssse3 {
+                let (hits, spill) = if ssse3 {
                     // SAFETY: the CPU has SSSE3 (detected above)
                     unsafe { self.task_ssse3(&prepared[bi], specs, lo..hi) }
                 } else {
                     self.task::<false>(&prepared[bi], specs, lo..hi)
                 };
-                (!hits.0.is_empty()).then(|| hits_batch(&hits.0, &hits.1, base, &prepared[bi], specs)).transpose()
+                (!hits.is_empty()).then(|| hits_batch(&hits, &spill, base, &prepared[bi], specs)).transpose()
             })
             .collect::<Result<_, String>>()?;
         Ok(parts.into_iter().flatten().collect())
@@ -526,6 +526,10 @@ impl IocMatcher {
         self.task::<true>(cols, specs, rows)
     }
 
+    /// Elsewhere there is no SSSE3 (never called: `ssse3` is false).
+    ///
+    /// # Safety
+    /// None needed.
     #[cfg(not(target_arch = "x86_64"))]
     unsafe fn task_ssse3(
         &self,
