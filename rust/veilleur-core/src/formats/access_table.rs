@@ -56,6 +56,19 @@ pub const HEAD: &[Col] = &[
     Col::Bytes,
 ];
 
+/// `HEAD` followed by `tail`: the columns of a format that only adds columns at the end.
+/// `N` must be `HEAD.len() + T` (checked at compile time).
+pub const fn head_and<const T: usize, const N: usize>(tail: [Col; T]) -> [Col; N] {
+    assert!(N == HEAD.len() + T, "N must be HEAD.len() + T");
+    let mut out = [Col::Ts; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = if i < HEAD.len() { HEAD[i] } else { tail[i - HEAD.len()] };
+        i += 1;
+    }
+    out
+}
+
 impl Col {
     pub fn field(self) -> Field {
         let (name, dt) = match self {

@@ -4,28 +4,11 @@
 
 use crate::time::DateCache;
 
-use super::access_table::{Col, HEAD};
+use super::access_table::{head_and, Col};
 use super::ncsa::{self, AccessLine};
 use super::Reason;
 
-pub const COLUMNS: &[Col] = &[
-    HEAD[0],
-    HEAD[1],
-    HEAD[2],
-    HEAD[3],
-    HEAD[4],
-    HEAD[5],
-    HEAD[6],
-    HEAD[7],
-    HEAD[8],
-    HEAD[9],
-    HEAD[10],
-    HEAD[11],
-    HEAD[12],
-    Col::Referrer,
-    Col::UserAgent,
-    Col::Extra,
-];
+pub const COLUMNS: &[Col] = &head_and::<3, 16>([Col::Referrer, Col::UserAgent, Col::Extra]);
 
 /// Parse `line` into `r` (which the caller has reset).
 pub fn parse(line: &[u8], dates: &mut DateCache, r: &mut AccessLine) -> Result<(), Reason> {

@@ -316,18 +316,7 @@ mod tests {
     use crate::formats::testing::{self, utc};
     use arrow_array::types::{UInt16Type, UInt64Type};
 
-    fn parse(text: &str, tz: Option<&str>) -> ParsedChunk {
-        testing::parse(parse_chunk, text, tz)
-    }
-    fn s(p: &ParsedChunk, name: &str, i: usize) -> Option<String> {
-        testing::s(COLS, p, name, i)
-    }
-    fn ts(p: &ParsedChunk, name: &str, i: usize) -> Option<i64> {
-        testing::ts(COLS, p, name, i)
-    }
-    fn extra(p: &ParsedChunk, i: usize) -> Vec<(String, Option<String>)> {
-        testing::extra(COLS, p, i)
-    }
+    testing::format_test_helpers!(parse_chunk, COLS);
 
     #[test]
     fn reference_lines() {

@@ -537,18 +537,7 @@ mod tests {
     const TRAFFIC_END: &str = r"May  6 09:23:10 PA-440 1,2024/05/06 09:23:10,013201000001,TRAFFIC,end,2560,2024/05/06 09:23:10,10.20.30.41,198.51.100.140,203.0.113.201,198.51.100.140,allow-web,example\asmith,,ssl,vsys1,trust,untrust,ethernet1/2,ethernet1/1,default,2024/05/06 09:23:10,33415,1,51544,443,40211,443,0x400053,tcp,allow,20772,2240,18532,39,2024/05/06 09:22:39,31,computer-and-internet-info,0,7290011,0x0,10.0.0.0-10.255.255.255,United States,0,18,21,tcp-fin,0,0,0,0,,PA-440,from-policy";
     const THREAT_URL: &str = r#"May  6 09:23:41 PA-440 1,2024/05/06 09:23:41,013201000001,THREAT,url,2560,2024/05/06 09:23:41,10.20.30.41,198.51.100.166,203.0.113.201,198.51.100.166,allow-web,example\asmith,,ssl,vsys1,trust,untrust,ethernet1/2,ethernet1/1,default,2024/05/06 09:23:41,33420,1,51560,443,40215,443,0x403000,tcp,block-url,"blocked.example.net/download.exe",(9999),malware,informational,client-to-server,7290020,0x0,10.0.0.0-10.255.255.255,United States,0,,0,,,1,"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)",,,,,,,0,0,0,0,0,,PA-440,,,,get,new1,"x,y""z""""#;
 
-    fn parse(text: &str, tz: Option<&str>) -> ParsedChunk {
-        testing::parse(parse_chunk, text, tz)
-    }
-    fn s(p: &ParsedChunk, name: &str, i: usize) -> Option<String> {
-        testing::s(COLS, p, name, i)
-    }
-    fn ts(p: &ParsedChunk, name: &str, i: usize) -> Option<i64> {
-        testing::ts(COLS, p, name, i)
-    }
-    fn extra(p: &ParsedChunk, i: usize) -> Vec<(String, Option<String>)> {
-        testing::extra(COLS, p, i)
-    }
+    testing::format_test_helpers!(parse_chunk, COLS);
 
     #[test]
     fn traffic_and_threat() {

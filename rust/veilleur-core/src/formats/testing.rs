@@ -60,3 +60,26 @@ pub(crate) fn extra(cols: &[Col], p: &ParsedChunk, row: usize) -> Vec<(String, O
 pub(crate) fn utc(y: i64, m: u32, d: u32, h: i64, mi: i64, sec: i64) -> i64 {
     (crate::time::days_from_civil(y, m, d) * 86_400 + h * 3600 + mi * 60 + sec) * 1_000_000
 }
+
+/// The usual wrappers of a format's tests over this module, for its `parse_chunk` and `COLS`:
+/// `parse(text, tz)`, `s(p, name, row)`, `ts(p, name, row)`, `extra(p, row)`.
+macro_rules! format_test_helpers {
+    ($parse_chunk:path, $cols:expr) => {
+        fn parse(text: &str, tz: Option<&str>) -> ParsedChunk {
+            $crate::formats::testing::parse($parse_chunk, text, tz)
+        }
+        #[allow(dead_code)]
+        fn s(p: &ParsedChunk, name: &str, row: usize) -> Option<String> {
+            $crate::formats::testing::s($cols, p, name, row)
+        }
+        #[allow(dead_code)]
+        fn ts(p: &ParsedChunk, name: &str, row: usize) -> Option<i64> {
+            $crate::formats::testing::ts($cols, p, name, row)
+        }
+        #[allow(dead_code)]
+        fn extra(p: &ParsedChunk, row: usize) -> Vec<(String, Option<String>)> {
+            $crate::formats::testing::extra($cols, p, row)
+        }
+    };
+}
+pub(crate) use format_test_helpers;
