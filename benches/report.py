@@ -4,7 +4,8 @@ and the table each module prints at the end of its run:
 
     | method   |    MB/s | ratio to veilleur | median s |
 
-(the access and mailbox benches share the session table of ``conftest.py`` instead)."""
+(the access and mailbox benches share the session table of ``conftest.py`` instead), and
+:func:`parse_bench`, which builds a module's fixtures and test from them."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import pyarrow.compute as pc
 import pytest
 
 from gen_common import MB
+from timing import timed
 
 
 def input_ready(label: str, make: Callable[[], Path]) -> Path:
@@ -100,3 +102,40 @@ def print_table(config, results: dict, methods: Iterable[str], **header) -> None
             tr.write_line(line)
         else:
             print(line)
+
+
+def parse_bench(name: str, make_input: Callable[[], Path], methods: dict, canonical: Callable, columns: Iterable[str], *,
+                what: str, seed: int, rounds: int, warmup: int, **header):
+    """The fixtures and the test of a format's parse bench, to bind in its module:
+
+        bench_input, results, reference, test_parse_x = report.parse_bench(...)
+
+    ``bench_input``: ``make_input()``'s file; ``results``: each method's throughput, printed as
+    the module's table at its end (``header`` goes to :func:`print_table`); ``reference``:
+    veilleur's table through ``canonical``; the test times each of ``methods`` on the file and
+    checks its canonical table equals the reference on ``columns``."""
+    columns = list(columns)
+
+    @pytest.fixture(scope="module")
+    def bench_input():
+        return input_ready(name, make_input)
+
+    @pytest.fixture(scope="module")
+    def results(request, bench_input):
+        res: dict[str, dict] = {}
+        yield res
+        print_table(request.config, res, methods, name=name, path=bench_input, what=what, seed=seed, rounds=rounds, **header)
+
+    @pytest.fixture(scope="module")
+    def reference(bench_input):
+        return canonical(methods["veilleur"](bench_input))
+
+    @pytest.mark.parametrize("method", list(methods))
+    def test(benchmark, method, bench_input, reference, results):
+        if method == "duckdb":
+            pytest.importorskip("duckdb")
+        result, median = timed(benchmark, methods[method], bench_input, group=name, rounds=rounds, warmup=warmup)
+        record(benchmark, results, method, bench_input, median, result.num_rows)
+        assert_same_table(method, canonical(result), reference, columns)
+
+    return bench_input, results, reference, test

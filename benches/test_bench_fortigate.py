@@ -28,14 +28,13 @@ import re
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pytest
 
 import gen_fortigate
 import baselines
 import readers
 import report
 from gen_common import BENCH_MB, SEED
-from timing import ROUNDS, WARMUP, timed
+from timing import ROUNDS, WARMUP
 
 
 U8, U16, U32, U64, I64, S = pa.uint8(), pa.uint16(), pa.uint32(), pa.uint64(), pa.int64(), pa.string()
@@ -174,30 +173,7 @@ def _canonical(t: pa.Table) -> pa.Table:
     return t.select(COLUMNS).cast(SCHEMA)
 
 
-@pytest.fixture(scope="module")
-def fortigate_file():
-    return report.input_ready("fortigate", lambda: gen_fortigate.cached(BENCH_MB, SEED))
-
-
-@pytest.fixture(scope="module")
-def results(request, fortigate_file):
-    res: dict[str, dict] = {}
-    yield res
-    report.print_table(
-        request.config, res, METHODS, name="fortigate", path=fortigate_file, what="FortiOS 7 syslog",
-        seed=SEED, rounds=ROUNDS, extra=[f"{len(COLUMNS)} typed columns"], load=True,
-    )
-
-
-@pytest.fixture(scope="module")
-def reference(fortigate_file):
-    return _canonical(read_veilleur(fortigate_file))
-
-
-@pytest.mark.parametrize("method", list(METHODS))
-def test_parse_fortigate(benchmark, method, fortigate_file, reference, results):
-    if method == "duckdb":
-        pytest.importorskip("duckdb")
-    result, median = timed(benchmark, METHODS[method], fortigate_file, group="fortigate", rounds=ROUNDS, warmup=WARMUP)
-    report.record(benchmark, results, method, fortigate_file, median, result.num_rows)
-    report.assert_same_table(method, _canonical(result), reference, COLUMNS)
+bench_input, results, reference, test_parse_fortigate = report.parse_bench(
+    "fortigate", lambda: gen_fortigate.cached(BENCH_MB, SEED), METHODS, _canonical, COLUMNS,
+    what="FortiOS 7 syslog", seed=SEED, rounds=ROUNDS, warmup=WARMUP, extra=[f"{len(COLUMNS)} typed columns"], load=True,
+)

@@ -24,14 +24,13 @@ import re
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pytest
 
 import gen_netfilter
 import baselines
 import readers
 import report
 from gen_common import BENCH_MB, SEED
-from timing import ROUNDS, WARMUP, timed
+from timing import ROUNDS, WARMUP
 
 YEAR = 2024
 
@@ -157,28 +156,7 @@ def _canonical(t: pa.Table) -> pa.Table:
     return t.select(COLUMNS).cast(SCHEMA)
 
 
-@pytest.fixture(scope="module")
-def kernlog():
-    return report.input_ready("netfilter", lambda: gen_netfilter.cached(BENCH_MB, SEED))
-
-
-@pytest.fixture(scope="module")
-def results(request, kernlog):
-    res: dict[str, dict] = {}
-    yield res
-    report.print_table(
-        request.config, res, METHODS, name="netfilter", path=kernlog, what="firewall kern.log",
-        seed=SEED, rounds=ROUNDS, load=True,
-    )
-
-
-@pytest.fixture(scope="module")
-def reference(kernlog):
-    return _canonical(read_veilleur(kernlog))
-
-
-@pytest.mark.parametrize("method", list(METHODS))
-def test_parse_netfilter(benchmark, method, kernlog, reference, results):
-    result, median = timed(benchmark, METHODS[method], kernlog, group="netfilter", rounds=ROUNDS, warmup=WARMUP)
-    report.record(benchmark, results, method, kernlog, median, result.num_rows)
-    report.assert_same_table(method, _canonical(result), reference, COLUMNS)
+bench_input, results, reference, test_parse_netfilter = report.parse_bench(
+    "netfilter", lambda: gen_netfilter.cached(BENCH_MB, SEED), METHODS, _canonical, COLUMNS,
+    what="firewall kern.log", seed=SEED, rounds=ROUNDS, warmup=WARMUP, load=True,
+)

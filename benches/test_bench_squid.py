@@ -22,14 +22,13 @@ import re
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pytest
 
 import gen_squid
 import baselines
 import readers
 import report
 from gen_common import BENCH_MB, SEED
-from timing import ROUNDS, WARMUP, timed
+from timing import ROUNDS, WARMUP
 
 
 COLUMNS = [
@@ -178,29 +177,7 @@ def _canonical(t: pa.Table) -> pa.Table:
     return t.cast(SCHEMA)
 
 
-@pytest.fixture(scope="module")
-def squid_file():
-    return report.input_ready("squid", lambda: gen_squid.cached(BENCH_MB, SEED))
-
-
-@pytest.fixture(scope="module")
-def results(request, squid_file):
-    res: dict[str, dict] = {}
-    yield res
-    report.print_table(
-        request.config, res, METHODS, name="squid", path=squid_file, what="native access.log", seed=SEED, rounds=ROUNDS,
-    )
-
-
-@pytest.fixture(scope="module")
-def reference(squid_file):
-    return _canonical(read_veilleur(squid_file))
-
-
-@pytest.mark.parametrize("method", list(METHODS))
-def test_parse_squid(benchmark, method, squid_file, reference, results):
-    if method == "duckdb":
-        pytest.importorskip("duckdb")
-    result, median = timed(benchmark, METHODS[method], squid_file, group="squid", rounds=ROUNDS, warmup=WARMUP)
-    report.record(benchmark, results, method, squid_file, median, result.num_rows)
-    report.assert_same_table(method, _canonical(result), reference, COLUMNS)
+bench_input, results, reference, test_parse_squid = report.parse_bench(
+    "squid", lambda: gen_squid.cached(BENCH_MB, SEED), METHODS, _canonical, COLUMNS,
+    what="native access.log", seed=SEED, rounds=ROUNDS, warmup=WARMUP,
+)

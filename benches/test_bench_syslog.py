@@ -25,13 +25,12 @@ import re
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pytest
 
 import gen_syslog
 import baselines
 import report
 from gen_common import BENCH_MB, SEED
-from timing import ROUNDS, WARMUP, timed
+from timing import ROUNDS, WARMUP
 import veilleur
 
 YEAR = 2022
@@ -181,29 +180,7 @@ def _canonical(t: pa.Table) -> pa.Table:
     return t.select(COLUMNS).cast(SCHEMA)
 
 
-@pytest.fixture(scope="module")
-def syslog_file():
-    return report.input_ready("syslog", lambda: gen_syslog.cached(BENCH_MB, SEED))
-
-
-@pytest.fixture(scope="module")
-def results(request, syslog_file):
-    res: dict[str, dict] = {}
-    yield res
-    report.print_table(
-        request.config, res, METHODS, name="syslog", path=syslog_file, what="zimbra.log-like", seed=SEED, rounds=ROUNDS,
-    )
-
-
-@pytest.fixture(scope="module")
-def reference(syslog_file):
-    return _canonical(read_veilleur(syslog_file))
-
-
-
-
-@pytest.mark.parametrize("method", list(METHODS))
-def test_parse_syslog(benchmark, method, syslog_file, reference, results):
-    result, median = timed(benchmark, METHODS[method], syslog_file, group="syslog", rounds=ROUNDS, warmup=WARMUP)
-    report.record(benchmark, results, method, syslog_file, median, result.num_rows)
-    report.assert_same_table(method, _canonical(result), reference, COLUMNS)
+bench_input, results, reference, test_parse_syslog = report.parse_bench(
+    "syslog", lambda: gen_syslog.cached(BENCH_MB, SEED), METHODS, _canonical, COLUMNS,
+    what="zimbra.log-like", seed=SEED, rounds=ROUNDS, warmup=WARMUP,
+)
