@@ -92,6 +92,14 @@ def _open_text(path):
     return open(path, encoding="utf-8", errors="replace", newline="\n", buffering=1 << 20)
 
 
+def line_chunks(path, lines: int = _BATCH_LINES):
+    """The lines of a text file (plain or gzip; undecodable bytes replaced), ``lines`` at a
+    time: what the Python ``re`` baselines parse into one record batch each."""
+    with _open_text(path) as f:
+        while chunk := list(itertools.islice(f, lines)):
+            yield chunk
+
+
 def _dash_null(a: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(a, "-"), pa.scalar(None, pa.string()), a)
 
@@ -117,14 +125,10 @@ def parse_re(path) -> pa.Table:
     """Python ``re`` line by line; every 100k matched lines become one Arrow record batch."""
     match = _RX.match
     batches = []
-    with _open_text(path) as f:
-        while True:
-            chunk = list(itertools.islice(f, _BATCH_LINES))
-            if not chunk:
-                break
-            rows = [m.groups() for m in map(match, chunk) if m is not None]
-            if rows:
-                batches.append(_re_batch(rows))
+    for chunk in line_chunks(path):
+        rows = [m.groups() for m in map(match, chunk) if m is not None]
+        if rows:
+            batches.append(_re_batch(rows))
     if not batches:
         return SCHEMA.empty_table()
     return pa.Table.from_batches(batches, schema=SCHEMA)

@@ -23,7 +23,6 @@ Environment: ``VEILLEUR_BENCH_MB`` (default 200), ``VEILLEUR_BENCH_SEED`` (7),
 
 from __future__ import annotations
 
-import itertools
 import re
 
 import pyarrow as pa
@@ -93,12 +92,8 @@ def _re_batch(dicts) -> pa.RecordBatch:
 def parse_re(path) -> pa.Table:
     findall = _KV.findall
     batches = []
-    with open(path, encoding="utf-8", errors="replace", newline="\n", buffering=1 << 20) as f:
-        while True:
-            chunk = list(itertools.islice(f, 50_000))
-            if not chunk:
-                break
-            batches.append(_re_batch([dict(findall(line)) for line in chunk]))
+    for chunk in baselines.line_chunks(path, lines=50_000):
+        batches.append(_re_batch([dict(findall(line)) for line in chunk]))
     return pa.Table.from_batches(batches, schema=SCHEMA)
 
 

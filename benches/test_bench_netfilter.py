@@ -19,7 +19,6 @@ Environment: ``VEILLEUR_BENCH_MB`` (default 200), ``VEILLEUR_BENCH_SEED`` (7),
 
 from __future__ import annotations
 
-import itertools
 import re
 
 import pyarrow as pa
@@ -109,14 +108,10 @@ _RX = re.compile(LINE)
 def parse_re(path) -> pa.Table:
     match = _RX.match
     batches = []
-    with open(path, encoding="utf-8", errors="replace", newline="\n", buffering=1 << 20) as f:
-        while True:
-            chunk = list(itertools.islice(f, 100_000))
-            if not chunk:
-                break
-            rows = [m.groups() for m in map(match, chunk) if m is not None]
-            if rows:
-                batches.append(_typed([pa.array(c, type=pa.string()) for c in zip(*rows)]))
+    for chunk in baselines.line_chunks(path):
+        rows = [m.groups() for m in map(match, chunk) if m is not None]
+        if rows:
+            batches.append(_typed([pa.array(c, type=pa.string()) for c in zip(*rows)]))
     return pa.Table.from_batches(batches, schema=SCHEMA)
 
 

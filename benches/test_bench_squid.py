@@ -17,7 +17,6 @@ Environment: ``VEILLEUR_BENCH_MB`` (default 200), ``VEILLEUR_BENCH_SEED`` (7),
 
 from __future__ import annotations
 
-import itertools
 import re
 
 import pyarrow as pa
@@ -74,16 +73,12 @@ def _row(m):
 def parse_re(path) -> pa.Table:
     match = _RX.match
     batches = []
-    with open(path, encoding="utf-8", errors="replace", newline="\n", buffering=1 << 20) as f:
-        while True:
-            chunk = list(itertools.islice(f, 100_000))
-            if not chunk:
-                break
-            rows = [_row(m) for m in map(match, (line.rstrip("\n") for line in chunk)) if m is not None]
-            if rows:
-                cols = list(zip(*rows))
-                arrays = [pa.array(c, type=f.type) for c, f in zip(cols, SCHEMA)]
-                batches.append(pa.RecordBatch.from_arrays(arrays, schema=SCHEMA))
+    for chunk in baselines.line_chunks(path):
+        rows = [_row(m) for m in map(match, (line.rstrip("\n") for line in chunk)) if m is not None]
+        if rows:
+            cols = list(zip(*rows))
+            arrays = [pa.array(c, type=f.type) for c, f in zip(cols, SCHEMA)]
+            batches.append(pa.RecordBatch.from_arrays(arrays, schema=SCHEMA))
     return pa.Table.from_batches(batches, schema=SCHEMA)
 
 

@@ -19,7 +19,6 @@ Environment: ``VEILLEUR_BENCH_MB`` (default 200), ``VEILLEUR_BENCH_SEED`` (7),
 
 from __future__ import annotations
 
-import itertools
 import os
 import re
 
@@ -111,14 +110,10 @@ def _re_batch(rows) -> pa.RecordBatch:
 def parse_re(path) -> pa.Table:
     match = _RX.match
     batches = []
-    with open(path, encoding="utf-8", errors="replace", newline="\n", buffering=1 << 20) as f:
-        while True:
-            chunk = list(itertools.islice(f, 100_000))
-            if not chunk:
-                break
-            rows = [_row(m) for m in map(match, (line.rstrip("\n") for line in chunk)) if m is not None]
-            if rows:
-                batches.append(_re_batch(rows))
+    for chunk in baselines.line_chunks(path):
+        rows = [_row(m) for m in map(match, (line.rstrip("\n") for line in chunk)) if m is not None]
+        if rows:
+            batches.append(_re_batch(rows))
     return pa.Table.from_batches(batches, schema=SCHEMA)
 
 
