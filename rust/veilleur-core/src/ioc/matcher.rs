@@ -499,16 +499,28 @@ impl IocMatcher {
         let parts: Vec<Option<RecordBatch>> = tasks
             .par_iter()
             .map(|&(bi, lo, hi, base)| {
-                let (hits, spill) = if ssse3 {
-                    // SAFETY: the CPU has SSSE3 (detected above)
-                    unsafe { self.task_ssse3(&prepared[bi], specs, lo..hi) }
-                } else {
-                    self.task::<false>(&prepared[bi], specs, lo..hi)
-                };
+                let (hits, spill) = self.run_task(ssse3, &prepared[bi], specs, lo..hi);
                 (!hits.is_empty()).then(|| hits_batch(&hits, &spill, base, &prepared[bi], specs)).transpose()
             })
             .collect::<Result<_, String>>()?;
         Ok(parts.into_iter().flatten().collect())
+    }
+
+    /// [`Self::task`], compiled for SSSE3 when `ssse3` (the CPU has it).
+    fn run_task(
+        &self,
+        ssse3: bool,
+        cols: &[(Col<'_>, Option<ArrayRef>)],
+        specs: &[ColumnSpec],
+        rows: std::ops::Range<usize>,
+    ) -> (Vec<Hit>, Vec<u8>) {
+        #[cfg(target_arch = "x86_64")]
+        if ssse3 {
+            // SAFETY: `ssse3` is true only when the CPU has SSSE3 (see `match_batches`)
+            return unsafe { self.task_ssse3(cols, specs, rows) };
+        }
+        let _ = ssse3; // no SSSE3 path elsewhere
+        self.task::<false>(cols, specs, rows)
     }
 
     /// [`Self::task`] compiled for CPUs with SSSE3 (IPv4 cells parsed by [`super::v4_ssse3`]).
@@ -524,20 +536,6 @@ impl IocMatcher {
         rows: std::ops::Range<usize>,
     ) -> (Vec<Hit>, Vec<u8>) {
         self.task::<true>(cols, specs, rows)
-    }
-
-    /// Elsewhere there is no SSSE3 (never called: `ssse3` is false).
-    ///
-    /// # Safety
-    /// None needed.
-    #[cfg(not(target_arch = "x86_64"))]
-    unsafe fn task_ssse3(
-        &self,
-        cols: &[(Col<'_>, Option<ArrayRef>)],
-        specs: &[ColumnSpec],
-        rows: std::ops::Range<usize>,
-    ) -> (Vec<Hit>, Vec<u8>) {
-        self.task::<false>(cols, specs, rows)
     }
 
     /// The hits of rows `rows` of one batch's columns `cols`, in row order, with the spill of
