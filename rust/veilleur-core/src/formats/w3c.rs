@@ -205,16 +205,7 @@ pub fn payload_start(line: &[u8]) -> usize {
     if is_own_line(line) {
         return 0;
     }
-    let Ok(f) = wrapped::split(line, is_own_line, "W3C line") else { return 0 };
-    // the word after the host may look like a syslog tag (`#Date:`) and what follows it like a
-    // data line (`2024-05-06 07:00:00`): the W3C text starts at the first place it can
-    if let Some((_, he)) = f.host {
-        let after = he + line[he..].iter().take_while(|&&c| c == b' ').count();
-        if after < f.payload && is_own_line(&line[after..]) {
-            return after;
-        }
-    }
-    f.payload
+    wrapped::split(line, is_own_line, "W3C line").map_or(0, |f| f.payload)
 }
 
 /// Where a header field's value goes.

@@ -55,18 +55,20 @@ pub fn split(line: &[u8], is_payload: impl Fn(&[u8]) -> bool, what: &'static str
     }
     let h = syslog_header::parse(line).map_err(|e| Reason::from(format!("no {what} at the start of the line, and {e}")))?;
     let stamp = (h.stamp != Stamp::Unknown).then_some(h.stamp);
-    if h.msg.0 < line.len() && is_payload(&line[h.msg.0..]) {
-        return Ok(Framed { host: h.host, stamp, payload: h.msg.0 });
-    }
+    // the earliest place the payload can start: the host field itself (a header without a
+    // host), the word after the host (the payload's first word looked like a tag:
+    // `host #Fields: ...`, `host 2011-08-04 ...`), or the message after the tag
     if let Some((hs, he)) = h.host {
         if is_payload(&line[hs..]) {
             return Ok(Framed { host: None, stamp, payload: hs });
         }
-        // the payload's first word read as the tag (`host #Fields: ...`, `host 2011-08-04 ...`)
         let after = he + line[he..].iter().take_while(|&&c| c == b' ').count();
-        if after > he && after < line.len() && is_payload(&line[after..]) {
+        if after > he && after < h.msg.0 && is_payload(&line[after..]) {
             return Ok(Framed { host: h.host, stamp, payload: after });
         }
+    }
+    if h.msg.0 < line.len() && is_payload(&line[h.msg.0..]) {
+        return Ok(Framed { host: h.host, stamp, payload: h.msg.0 });
     }
     Err(format!("no {what} after the syslog header").into())
 }
