@@ -25,12 +25,12 @@ use std::sync::{Arc, OnceLock};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use arrow_array::builder::{StringBuilder, UInt32Builder, UInt64Builder};
-use arrow_array::cast::AsArray;
-use arrow_array::{Array, ArrayRef, LargeStringArray, RecordBatch, StringArray, StringViewArray};
-use arrow_buffer::NullBuffer;
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_data::ArrayData;
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use rayon::prelude::*;
 
+use super::column::Col;
 use super::domain::DomainTable;
 use super::ip::{parse_ip, parse_v4, IpTable};
 use super::normalize::parse_cidr;
@@ -271,7 +271,8 @@ impl IocMatcher {
     /// Match rows `rows` of one column, read through `get` (one copy of this loop per column
     /// layout, so the layout is not re-dispatched per row). IPv4 cells of `ip` columns and
     /// plain host names of `domain` columns take a direct path; everything else goes through
-    /// [`Self::cell`]. Hits refer to their cell by row and column, nothing is copied.
+    /// [`Self::cell`]. Hits refer to their cell by row and column, nothing is copied; they
+    /// come out in row order.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn column<'a, const SSSE3: bool>(
@@ -348,7 +349,13 @@ impl IocMatcher {
             }
             out.start_cell(cell);
             self.cell(role, cell, ctx, out);
-            push(hits, row, out);
+            if !out.items.is_empty() {
+                // the pending rows come first: the column's hits stay in row order
+                flush(&pending[..np], hits);
+                dflush(&dpending[..nd], hits);
+                (np, nd) = (0, 0);
+                push(hits, row, out);
+            }
         }
         flush(&pending[..np], hits);
         dflush(&dpending[..nd], hits);
@@ -463,6 +470,9 @@ impl IocMatcher {
         let total: usize = batches.iter().map(RecordBatch::num_rows).sum();
         let chunk = (total / (8 * rayon::current_num_threads())).max(32 * 1024);
         let mut prepared = Vec::with_capacity(batches.len());
+        // per dictionary column: which of its values match (the batches of a table usually
+        // share one dictionary: matched once for all of them)
+        let mut dictionaries: Vec<(usize, ArrayData, Arc<[bool]>)> = Vec::new();
         let mut tasks = Vec::new();
         let mut base = 0u64;
         for (bi, batch) in batches.iter().enumerate() {
@@ -476,6 +486,18 @@ impl IocMatcher {
                         arr.data_type()
                     )
                 })?;
+                let mut col = col;
+                if let Some((dictionary, values)) = col.dictionary() {
+                    let m = match dictionaries.iter().find(|(si, d, _)| *si == cols.len() && d.ptr_eq(&dictionary.to_data())) {
+                        Some((_, _, m)) => m.clone(),
+                        None => {
+                            let m = self.value_matches(spec.role, values, dictionary.len());
+                            dictionaries.push((cols.len(), dictionary.to_data(), m.clone()));
+                            m
+                        }
+                    };
+                    col.set_matches(m);
+                }
                 let unless = match &spec.unless {
                     Some(u) => batch.column_by_name(u).cloned(),
                     None => None,
@@ -504,6 +526,27 @@ impl IocMatcher {
             })
             .collect::<Result<_, String>>()?;
         Ok(parts.into_iter().flatten().collect())
+    }
+
+    /// Whether each of the `n` values of a dictionary matches some indicator when read with
+    /// `role` (on all cores for a large dictionary).
+    fn value_matches(&self, role: Role, values: &Col<'_>, n: usize) -> Arc<[bool]> {
+        let one = |(ctx, out): &mut (Ctx, Found), k: usize| {
+            values.get(k).is_some_and(|v| {
+                out.start_cell(v);
+                self.cell(role, v, ctx, out);
+                let hit = !out.items.is_empty();
+                out.spill.clear();
+                hit
+            })
+        };
+        let init = || (Ctx::default(), Found::default());
+        if n < 4096 {
+            let mut state = init();
+            (0..n).map(|k| one(&mut state, k)).collect()
+        } else {
+            (0..n).into_par_iter().map_init(init, one).collect::<Vec<bool>>().into()
+        }
     }
 
     /// [`Self::task`], compiled for SSSE3 when `ssse3` (the CPU has it).
@@ -550,6 +593,7 @@ impl IocMatcher {
         let mut ctx = Ctx::default();
         let mut out = Found::default();
         let mut hits = Vec::new();
+        let mut ends = Vec::with_capacity(cols.len());
         // column by column (one role per loop, predictable branches), then row order
         for (si, (col, unless)) in cols.iter().enumerate() {
             let (role, si, u, rows) = (specs[si].role, si as u32, unless.as_deref(), rows.clone());
@@ -557,13 +601,37 @@ impl IocMatcher {
             match col {
                 Col::Utf8(a) => self.column::<SSSE3>(role, si, |i| a.is_valid(i).then(|| a.value(i).as_bytes()), u, rows, c, o, h),
                 Col::Large(a) => self.column::<SSSE3>(role, si, |i| a.is_valid(i).then(|| a.value(i).as_bytes()), u, rows, c, o, h),
-                Col::View(a) => self.column::<SSSE3>(role, si, |i| a.is_valid(i).then(|| a.value(i).as_bytes()), u, rows, c, o, h),
-                Col::Dict { .. } => self.column::<SSSE3>(role, si, |i| col.get(i), u, rows, c, o, h),
+                Col::View(a) => self.column::<SSSE3>(role, si, |i| a.get(i), u, rows, c, o, h),
+                Col::Dict { .. } => self.column::<SSSE3>(role, si, |i| col.get_candidate(i), u, rows, c, o, h),
+            }
+            ends.push(hits.len());
+        }
+        (merge_runs(hits, &ends), out.spill)
+    }
+}
+
+/// `hits` in row order: `ends[k]` ends the run of column `k`'s hits (each in row order);
+/// a row's hits keep the column order, and a column's their order. A merge of the runs
+/// (linear: there are few columns), not a sort.
+fn merge_runs(hits: Vec<Hit>, ends: &[usize]) -> Vec<Hit> {
+    let mut next: Vec<usize> = std::iter::once(0).chain(ends.iter().copied()).take(ends.len()).collect();
+    if next.iter().zip(ends).filter(|(i, end)| i < end).count() <= 1 {
+        return hits; // one run (or none): already in order
+    }
+    let mut out = Vec::with_capacity(hits.len());
+    loop {
+        // the run whose next hit has the least row; the first such run on a tie
+        let mut best: Option<usize> = None;
+        for (k, (&i, &end)) in next.iter().zip(ends).enumerate() {
+            if i < end && best.is_none_or(|b| hits[i].row < hits[next[b]].row) {
+                best = Some(k);
             }
         }
-        hits.sort_by_key(|h| (h.row, h.col));
-        (hits, out.spill)
+        let Some(k) = best else { break };
+        out.push(hits[next[k]]);
+        next[k] += 1;
     }
+    out
 }
 
 /// The IPv4 address that is the whole of `b`; `SSSE3`: the CPU has it.
@@ -727,6 +795,7 @@ struct Ctx {
 }
 
 /// One hit: row in its batch, column (spec index), indicator, where it matched.
+#[derive(Clone, Copy)]
 struct Hit {
     row: usize,
     col: u32,
@@ -753,65 +822,12 @@ fn trim<'a>(mut t: &'a [u8], chars: &[u8]) -> &'a [u8] {
     t
 }
 
-/// A string column of any of the supported layouts.
-enum Col<'a> {
-    Utf8(&'a StringArray),
-    Large(&'a LargeStringArray),
-    View(&'a StringViewArray),
-    Dict { keys: Vec<usize>, nulls: Option<NullBuffer>, values: Box<Col<'a>> },
-}
-
-impl<'a> Col<'a> {
-    fn new(a: &'a dyn Array) -> Option<Col<'a>> {
-        Some(match a.data_type() {
-            DataType::Utf8 => Col::Utf8(a.as_string::<i32>()),
-            DataType::LargeUtf8 => Col::Large(a.as_string::<i64>()),
-            DataType::Utf8View => Col::View(a.as_string_view()),
-            DataType::Dictionary(_, _) => {
-                let d = a.as_any_dictionary_opt()?;
-                let values = Col::new(d.values().as_ref())?;
-                Col::Dict { keys: d.normalized_keys(), nulls: d.keys().logical_nulls(), values: Box::new(values) }
-            }
-            _ => return None,
-        })
-    }
-
-    /// Cell `i` as a string (null: `None`).
-    #[inline]
-    fn get_str(&self, i: usize) -> Option<&'a str> {
-        match self {
-            Col::Utf8(a) => a.is_valid(i).then(|| a.value(i)),
-            Col::Large(a) => a.is_valid(i).then(|| a.value(i)),
-            Col::View(a) => a.is_valid(i).then(|| a.value(i)),
-            Col::Dict { keys, nulls, values } => {
-                if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
-                    return None;
-                }
-                values.get_str(keys[i])
-            }
-        }
-    }
-
-    #[inline]
-    fn get(&self, i: usize) -> Option<&'a [u8]> {
-        match self {
-            Col::Utf8(a) => a.is_valid(i).then(|| a.value(i).as_bytes()),
-            Col::Large(a) => a.is_valid(i).then(|| a.value(i).as_bytes()),
-            Col::View(a) => a.is_valid(i).then(|| a.value(i).as_bytes()),
-            Col::Dict { keys, nulls, values } => {
-                if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
-                    return None;
-                }
-                values.get(keys[i])
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ioc::normalize;
+    use arrow_array::cast::AsArray;
+    use arrow_array::{LargeStringArray, StringArray, StringViewArray};
 
     fn concat(batches: Vec<RecordBatch>) -> RecordBatch {
         arrow_select::concat::concat_batches(&hits_schema(), &batches).unwrap()
@@ -905,6 +921,32 @@ mod tests {
         }
     }
 
+    /// Dictionary columns: each dictionary's values are matched once, rows read only when
+    /// their value matches; two batches with different dictionaries are not confused, and
+    /// decoded text (in the spill) still reports.
+    #[test]
+    fn dictionaries_matched_per_value() {
+        use arrow_array::{types::Int32Type, DictionaryArray, Int32Array};
+        let m = set(&[("domain", "evil.com"), ("url", "http://203.0.113.7/x.sh")]);
+        let dict = |values: &[&str], keys: &[Option<i32>]| -> ArrayRef {
+            Arc::new(
+                DictionaryArray::<Int32Type>::try_new(Int32Array::from(keys.to_vec()), Arc::new(StringArray::from(values.to_vec())))
+                    .unwrap(),
+            )
+        };
+        let values = ["a.evil.com", "x.org", "/go?u=http%3A%2F%2F203.0.113.7%2Fx.sh"];
+        let b1 = RecordBatch::try_from_iter([("url", dict(&values, &[Some(1), Some(0), None, Some(2), Some(1)]))]).unwrap();
+        // another dictionary, whose values match in another pattern ([no, yes, yes])
+        let b2 = RecordBatch::try_from_iter([("url", dict(&[values[1], values[0], values[2]], &[Some(1), Some(0), Some(2)]))]).unwrap();
+        let specs = [ColumnSpec { name: "url".into(), role: Role::Text, unless: None }];
+        let hits = concat(m.match_batches(&[b1.clone(), b2, b1], &specs).unwrap());
+        let rows: Vec<u64> = hits.column(0).as_primitive::<arrow_array::types::UInt64Type>().values().to_vec();
+        let matched: Vec<&str> = hits.column(4).as_string::<i32>().iter().map(Option::unwrap).collect();
+        assert_eq!(rows, vec![1, 3, 5, 7, 9, 11]);
+        let url = "http://203.0.113.7/x.sh";
+        assert_eq!(matched, vec!["a.evil.com", url, "a.evil.com", url, "a.evil.com", url]);
+    }
+
     /// `value` is the cell and `matched` the text that matched: a part of the cell, the whole
     /// cell, or text that is only in the percent-decoded cell.
     #[test]
@@ -951,6 +993,18 @@ mod tests {
         for c in ["evil.com", "evil.com:443", "user@evil.com", "a.b.c.d.e.f.g.h.i/", "1evil.com", "x", ""] {
             assert_eq!(plain_host(c.as_bytes()), simple(c.as_bytes()), "{c}");
         }
+    }
+
+    #[test]
+    fn runs_merge_in_row_order() {
+        let hit = |row: usize, col: u32, ioc: u32| Hit { row, col, ioc, m: Span::CELL };
+        // column 0: rows 1, 1, 5; column 1: none; column 2: rows 0, 1, 9
+        let hits = vec![hit(1, 0, 7), hit(1, 0, 3), hit(5, 0, 1), hit(0, 2, 2), hit(1, 2, 0), hit(9, 2, 4)];
+        let got: Vec<(usize, u32, u32)> = merge_runs(hits, &[3, 3, 6]).iter().map(|h| (h.row, h.col, h.ioc)).collect();
+        assert_eq!(got, vec![(0, 2, 2), (1, 0, 7), (1, 0, 3), (1, 2, 0), (5, 0, 1), (9, 2, 4)]);
+        let one = merge_runs(vec![hit(4, 1, 0), hit(2, 1, 1)], &[0, 2]);
+        assert_eq!(one.iter().map(|h| h.row).collect::<Vec<_>>(), vec![4, 2], "a single run is left as it is");
+        assert!(merge_runs(Vec::new(), &[]).is_empty());
     }
 
     #[test]

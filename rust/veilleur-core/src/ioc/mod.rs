@@ -5,6 +5,7 @@
 //! [`normalize`] defines the canonical form of each kind; [`IocMatcher::new`] takes values
 //! already in that form; [`IocMatcher::match_batches`] returns the hits.
 
+mod column;
 pub mod domain;
 pub mod ip;
 pub mod matcher;
