@@ -65,6 +65,11 @@ class RawIocMatcher:
         """Hits (row u64, column, ioc u32, value, matched) of ``table`` on ``columns``, a list
         of ``(column, role, unless)``; the GIL is released while matching."""
         ...
+    def match_tables(self, tables: list[Any], columns: list[tuple[str, str, str | None]]) -> ArrowTable:
+        """Hits of ``tables[i]`` (the same rows each) on ``columns[i]``, each table imported,
+        matched and dropped in turn, merged in row order (a row's hits in the order of
+        ``columns``); the GIL is released while matching."""
+        ...
 
 # ---------------------------------------------------------------------------------------------
 # Correlation (rust/veilleur-py/src/correlate.rs); the documented API is veilleur.correlate.

@@ -570,18 +570,10 @@ class IocSet:
         if missing:
             raise ValueError(f"no column {missing[0]!r} in the table (columns: {', '.join(names)})")
         # one column (and the column its `unless` names) crosses to the engine at a time: polars
-        # copies the views of what it exports, so a wide export would cost memory and time
-        matcher = self._compiled()
-        raws = []
-        for spec in specs:
-            cols = list(dict.fromkeys([spec[0]] + ([spec[2]] if spec[2] else [])))
-            raws.append(pl.DataFrame(matcher.match_table(arrow_source(df.select(cols), "table"), [spec])))
-        if len(raws) == 1:  # already in row order
-            raw = raws[0]
-        elif raws:  # each in row order: a stable sort on the row keeps the columns' order in a row
-            raw = pl.concat(raws, how="vertical").sort("row", maintain_order=True)
-        else:  # no column to match: the engine's empty result, for its schema
-            raw = pl.DataFrame(matcher.match_table(arrow_source(df.head(0), "table"), []))
+        # copies the views of what it exports, so a wide export would cost memory and time; the
+        # engine merges the columns' hits into row order
+        tables = [arrow_source(df.select(list(dict.fromkeys([c] + ([u] if u else [])))), "table") for c, _, u in specs]
+        raw = pl.DataFrame(self._compiled().match_tables(tables, specs))
         prov_types = {
             "file": pl.String, "line": pl.UInt64, "offset": pl.UInt64,
             "ts": pl.Datetime("us", "UTC"), "source": pl.String, "host": pl.String,

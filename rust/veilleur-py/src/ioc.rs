@@ -73,21 +73,47 @@ impl RawIocMatcher {
         table: &Bound<'_, PyAny>,
         columns: Vec<(String, String, Option<String>)>,
     ) -> PyResult<ArrowTable> {
-        let specs = columns
-            .into_iter()
-            .map(|(name, role, unless)| {
-                let role = Role::parse(&role).ok_or_else(|| {
-                    PyValueError::new_err(format!(
-                        "unknown column role {role:?} for {name:?}; roles: ip, domain, url, text, user_agent, email, hash"
-                    ))
-                })?;
-                Ok(ColumnSpec { name, role, unless })
-            })
-            .collect::<PyResult<Vec<_>>>()?;
+        let specs = specs(columns)?;
         let (_schema, batches) = import_table(table)?;
         let hits = py.detach(|| self.inner.match_batches(&batches, &specs)).map_err(PyValueError::new_err)?;
         Ok(ArrowTable::new(ioc::hits_schema(), hits))
     }
+
+    /// Match `tables[i]` on `columns[i]` (the same rows, a table per column: each is imported,
+    /// matched and dropped before the next), and return all the hits in row order, a row's
+    /// hits in the order of `columns`.
+    fn match_tables(
+        &self,
+        py: Python<'_>,
+        tables: Vec<Bound<'_, PyAny>>,
+        columns: Vec<(String, String, Option<String>)>,
+    ) -> PyResult<ArrowTable> {
+        if tables.len() != columns.len() {
+            return Err(PyValueError::new_err("tables and columns differ in length"));
+        }
+        let mut parts = Vec::with_capacity(tables.len());
+        for (table, spec) in tables.iter().zip(specs(columns)?) {
+            let (_schema, batches) = import_table(table)?;
+            parts.push(py.detach(|| self.inner.match_batches(&batches, &[spec])).map_err(PyValueError::new_err)?);
+        }
+        let hits = py.detach(|| ioc::merge_hits(&parts)).map_err(PyValueError::new_err)?;
+        Ok(ArrowTable::new(ioc::hits_schema(), hits))
+    }
+}
+
+/// Column specs from `(column, role, unless)` triples.
+fn specs(columns: Vec<(String, String, Option<String>)>) -> PyResult<Vec<ColumnSpec>> {
+    columns
+        .into_iter()
+        .map(|(name, role, unless)| {
+            let role = Role::parse(&role).ok_or_else(|| {
+                PyValueError::new_err(format!(
+                    "unknown column role {role:?} for {name:?}; roles: ip, domain, url, text, user_agent, email, hash"
+                ))
+            })?;
+            Ok(ColumnSpec { name, role, unless })
+        })
+        .collect()
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

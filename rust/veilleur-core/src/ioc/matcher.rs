@@ -25,9 +25,12 @@ use std::sync::{Arc, OnceLock};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use arrow_array::builder::{StringBuilder, UInt32Builder, UInt64Builder};
+use arrow_array::cast::AsArray;
+use arrow_array::types::UInt64Type;
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_data::ArrayData;
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use arrow_select::interleave::interleave_record_batch;
 use rayon::prelude::*;
 
 use super::column::Col;
@@ -645,6 +648,76 @@ fn v4<const SSSE3: bool>(b: &[u8]) -> Option<u32> {
     parse_v4(b)
 }
 
+/// Hits of several matches of the same rows (one per column, say), each in row order,
+/// merged into row order: a row's hits keep the order of `parts`, then their own. Batches
+/// whose rows overlap (those of one task of each part) are merged together, each group on
+/// its own thread; one part with hits is returned as it is.
+pub fn merge_hits(parts: &[Vec<RecordBatch>]) -> Result<Vec<RecordBatch>, String> {
+    let rows = |b: &RecordBatch| b.column(0).as_primitive::<UInt64Type>().values().clone();
+    // (first row, last row, part, batch), in row order
+    let mut spans: Vec<(u64, u64, usize, &RecordBatch)> = Vec::new();
+    for (k, part) in parts.iter().enumerate() {
+        for b in part.iter().filter(|b| b.num_rows() > 0) {
+            let r = rows(b);
+            spans.push((r[0], r[r.len() - 1], k, b));
+        }
+    }
+    if spans.iter().all(|s| s.2 == spans[0].2) {
+        return Ok(spans.iter().map(|s| s.3.clone()).collect()); // one part (or none)
+    }
+    spans.sort_by_key(|&(lo, _, k, _)| (lo, k));
+    // groups of overlapping row ranges
+    let mut groups: Vec<Vec<(usize, &RecordBatch)>> = Vec::new();
+    let mut top = None;
+    for &(lo, hi, k, b) in &spans {
+        if top.is_none_or(|t| lo > t) {
+            groups.push(Vec::new());
+        }
+        top = Some(top.map_or(hi, |t: u64| t.max(hi)));
+        groups.last_mut().expect("a group").push((k, b));
+    }
+    groups.into_par_iter().map(|g| merge_group(&g, rows)).collect()
+}
+
+/// One group of [`merge_hits`]: `(part, batch)` by first row, each part's batches in order.
+fn merge_group(
+    group: &[(usize, &RecordBatch)],
+    rows: impl Fn(&RecordBatch) -> arrow_buffer::ScalarBuffer<u64>,
+) -> Result<RecordBatch, String> {
+    let mut batches: Vec<(usize, &RecordBatch)> = group.to_vec();
+    batches.sort_by_key(|&(k, _)| k); // stable: a part's batches stay in row order
+    if batches.len() == 1 {
+        return Ok(batches[0].1.clone());
+    }
+    let row: Vec<arrow_buffer::ScalarBuffer<u64>> = batches.iter().map(|(_, b)| rows(b)).collect();
+    // per part: (next batch, next hit in it, end batch), batches numbered as in `batches`
+    let mut cursors: Vec<(usize, usize, usize)> = Vec::new();
+    for (i, &(k, _)) in batches.iter().enumerate() {
+        match cursors.last_mut() {
+            Some(c) if batches[c.0].0 == k => c.2 = i + 1,
+            _ => cursors.push((i, 0, i + 1)),
+        }
+    }
+    let mut order = Vec::with_capacity(row.iter().map(|r| r.len()).sum());
+    loop {
+        let mut best: Option<(usize, u64)> = None;
+        for (c, &(b, i, end)) in cursors.iter().enumerate() {
+            if b < end && best.is_none_or(|(_, r)| row[b][i] < r) {
+                best = Some((c, row[b][i]));
+            }
+        }
+        let Some((c, _)) = best else { break };
+        let (b, i, _) = &mut cursors[c];
+        order.push((*b, *i));
+        *i += 1;
+        if *i == row[*b].len() {
+            (*b, *i) = (*b + 1, 0);
+        }
+    }
+    let refs: Vec<&RecordBatch> = batches.iter().map(|(_, b)| *b).collect();
+    interleave_record_batch(&refs, &order).map_err(|e| e.to_string())
+}
+
 /// The hits of one task as a table: the cells (`value`) and matched texts are copied from the
 /// input columns (or the task's spill of decoded text) straight into the output buffers.
 /// `base` is the global index of the batch's first row.
@@ -1005,6 +1078,44 @@ mod tests {
         let one = merge_runs(vec![hit(4, 1, 0), hit(2, 1, 1)], &[0, 2]);
         assert_eq!(one.iter().map(|h| h.row).collect::<Vec<_>>(), vec![4, 2], "a single run is left as it is");
         assert!(merge_runs(Vec::new(), &[]).is_empty());
+    }
+
+    /// Per-column matches merged: the same table as one match of all the columns.
+    #[test]
+    fn merged_parts_are_one_match() {
+        let m = set(&[("cidr", "198.51.100.0/22"), ("domain", "evil.com"), ("ip", "10.0.0.1")]);
+        let ips: Vec<Option<&str>> = (0..3000).map(|i| [Some("198.51.101.9"), None, Some("10.0.0.2"), Some("10.0.0.1")][i % 4]).collect();
+        let doms: Vec<Option<&str>> = (0..3000).map(|i| [Some("a.evil.com"), Some("x.org"), None][i % 3]).collect();
+        let batch = |lo: usize, hi: usize| {
+            RecordBatch::try_from_iter([
+                ("src_ip", Arc::new(StringArray::from(ips[lo..hi].to_vec())) as ArrayRef),
+                ("dst_ip", Arc::new(StringViewArray::from(ips[lo..hi].iter().rev().copied().collect::<Vec<_>>())) as ArrayRef),
+                ("domain", Arc::new(StringArray::from(doms[lo..hi].to_vec())) as ArrayRef),
+            ])
+            .unwrap()
+        };
+        let batches = [batch(0, 1000), batch(1000, 1001), batch(1001, 3000)];
+        let spec = |n: &str, role| ColumnSpec { name: n.into(), role, unless: None };
+        let specs = [spec("src_ip", Role::Ip), spec("dst_ip", Role::Ip), spec("domain", Role::Domain)];
+        let whole = concat(m.match_batches(&batches, &specs).unwrap());
+        let parts: Vec<Vec<RecordBatch>> = specs.iter().map(|s| m.match_batches(&batches, std::slice::from_ref(s)).unwrap()).collect();
+        assert!(parts.iter().all(|p| p.len() > 1), "several batches per part");
+        assert_eq!(concat(merge_hits(&parts).unwrap()), whole);
+        // parts cut into batches differently: the overlapping ones are merged together
+        let recut = vec![
+            vec![concat(parts[0].clone())],
+            parts[1].clone(),
+            parts[2]
+                .iter()
+                .flat_map(|b| [b.slice(0, b.num_rows() / 2), b.slice(b.num_rows() / 2, b.num_rows() - b.num_rows() / 2)])
+                .collect(),
+        ];
+        assert_eq!(concat(merge_hits(&recut).unwrap()), whole);
+        assert_eq!(whole.num_rows(), 750 + 750 + 750 + 750 + 1000);
+        // one part with hits: as it is; none: nothing
+        let one = vec![Vec::new(), parts[2].clone()];
+        assert_eq!(concat(merge_hits(&one).unwrap()), concat(parts[2].clone()));
+        assert!(merge_hits(&[Vec::new()]).unwrap().is_empty());
     }
 
     #[test]
