@@ -617,24 +617,33 @@ impl IocMatcher {
 /// a row's hits keep the column order, and a column's their order. A merge of the runs
 /// (linear: there are few columns), not a sort.
 fn merge_runs(hits: Vec<Hit>, ends: &[usize]) -> Vec<Hit> {
-    let mut next: Vec<usize> = std::iter::once(0).chain(ends.iter().copied()).take(ends.len()).collect();
-    if next.iter().zip(ends).filter(|(i, end)| i < end).count() <= 1 {
+    let rows: Vec<u64> = hits.iter().map(|h| h.row as u64).collect();
+    let starts: Vec<usize> = std::iter::once(0).chain(ends.iter().copied()).take(ends.len()).collect();
+    let runs: Vec<&[u64]> = starts.iter().zip(ends).map(|(&s, &e)| &rows[s..e]).collect();
+    if runs.iter().filter(|r| !r.is_empty()).count() <= 1 {
         return hits; // one run (or none): already in order
     }
-    let mut out = Vec::with_capacity(hits.len());
+    merge_order(&runs).into_iter().map(|(k, i)| hits[starts[k] + i]).collect()
+}
+
+/// The merge of `runs` (row numbers, each run ascending) into row order, the first run
+/// first on a tie: each element as (run, position in its run).
+fn merge_order(runs: &[&[u64]]) -> Vec<(usize, usize)> {
+    let mut next = vec![0; runs.len()];
+    let mut order = Vec::with_capacity(runs.iter().map(|r| r.len()).sum());
     loop {
-        // the run whose next hit has the least row; the first such run on a tie
-        let mut best: Option<usize> = None;
-        for (k, (&i, &end)) in next.iter().zip(ends).enumerate() {
-            if i < end && best.is_none_or(|b| hits[i].row < hits[next[b]].row) {
-                best = Some(k);
+        let mut best: Option<(usize, u64)> = None;
+        for (k, run) in runs.iter().enumerate() {
+            if let Some(&row) = run.get(next[k]) {
+                if best.is_none_or(|(_, r)| row < r) {
+                    best = Some((k, row));
+                }
             }
         }
-        let Some(k) = best else { break };
-        out.push(hits[next[k]]);
+        let Some((k, _)) = best else { return order };
+        order.push((k, next[k]));
         next[k] += 1;
     }
-    out
 }
 
 /// The IPv4 address that is the whole of `b`; `SSSE3`: the CPU has it.
@@ -680,42 +689,18 @@ pub fn merge_hits(parts: &[Vec<RecordBatch>]) -> Result<Vec<RecordBatch>, String
 }
 
 /// One group of [`merge_hits`]: `(part, batch)` by first row, each part's batches in order.
-fn merge_group(
-    group: &[(usize, &RecordBatch)],
-    rows: impl Fn(&RecordBatch) -> arrow_buffer::ScalarBuffer<u64>,
-) -> Result<RecordBatch, String> {
+/// Each batch is a run, the runs ordered by part (a stable sort keeps a part's batches in
+/// order), so a tie goes to the earlier part, or to the earlier batch of the same part.
+fn merge_group(group: &[(usize, &RecordBatch)], rows: impl Fn(&RecordBatch) -> arrow_buffer::ScalarBuffer<u64>) -> Result<RecordBatch, String> {
     let mut batches: Vec<(usize, &RecordBatch)> = group.to_vec();
-    batches.sort_by_key(|&(k, _)| k); // stable: a part's batches stay in row order
+    batches.sort_by_key(|&(k, _)| k);
     if batches.len() == 1 {
         return Ok(batches[0].1.clone());
     }
     let row: Vec<arrow_buffer::ScalarBuffer<u64>> = batches.iter().map(|(_, b)| rows(b)).collect();
-    // per part: (next batch, next hit in it, end batch), batches numbered as in `batches`
-    let mut cursors: Vec<(usize, usize, usize)> = Vec::new();
-    for (i, &(k, _)) in batches.iter().enumerate() {
-        match cursors.last_mut() {
-            Some(c) if batches[c.0].0 == k => c.2 = i + 1,
-            _ => cursors.push((i, 0, i + 1)),
-        }
-    }
-    let mut order = Vec::with_capacity(row.iter().map(|r| r.len()).sum());
-    loop {
-        let mut best: Option<(usize, u64)> = None;
-        for (c, &(b, i, end)) in cursors.iter().enumerate() {
-            if b < end && best.is_none_or(|(_, r)| row[b][i] < r) {
-                best = Some((c, row[b][i]));
-            }
-        }
-        let Some((c, _)) = best else { break };
-        let (b, i, _) = &mut cursors[c];
-        order.push((*b, *i));
-        *i += 1;
-        if *i == row[*b].len() {
-            (*b, *i) = (*b + 1, 0);
-        }
-    }
+    let runs: Vec<&[u64]> = row.iter().map(|r| r.as_ref()).collect();
     let refs: Vec<&RecordBatch> = batches.iter().map(|(_, b)| *b).collect();
-    interleave_record_batch(&refs, &order).map_err(|e| e.to_string())
+    interleave_record_batch(&refs, &merge_order(&runs)).map_err(|e| e.to_string())
 }
 
 /// The hits of one task as a table: the cells (`value`) and matched texts are copied from the
