@@ -691,7 +691,10 @@ pub fn merge_hits(parts: &[Vec<RecordBatch>]) -> Result<Vec<RecordBatch>, String
 /// One group of [`merge_hits`]: `(part, batch)` by first row, each part's batches in order.
 /// Each batch is a run, the runs ordered by part (a stable sort keeps a part's batches in
 /// order), so a tie goes to the earlier part, or to the earlier batch of the same part.
-fn merge_group(group: &[(usize, &RecordBatch)], rows: impl Fn(&RecordBatch) -> arrow_buffer::ScalarBuffer<u64>) -> Result<RecordBatch, String> {
+fn merge_group(
+    group: &[(usize, &RecordBatch)],
+    rows: impl Fn(&RecordBatch) -> arrow_buffer::ScalarBuffer<u64>,
+) -> Result<RecordBatch, String> {
     let mut batches: Vec<(usize, &RecordBatch)> = group.to_vec();
     batches.sort_by_key(|&(k, _)| k);
     if batches.len() == 1 {
@@ -726,21 +729,21 @@ fn hits_batch(
     let mut column = StringBuilder::with_capacity(n, names_bytes);
     let mut ioc = UInt32Builder::with_capacity(n);
     let mut value = StringBuilder::with_capacity(n, value_bytes);
-    let mut matched = StringBuilder::with_capacity(n, matched_bytes);
+    // when every hit matched its whole cell (IP and domain columns), `matched` is `value`
+    let whole = hits.iter().all(|h| h.m.is_cell());
+    let mut matched = StringBuilder::with_capacity(if whole { 0 } else { n }, if whole { 0 } else { matched_bytes });
     for (h, c) in hits.iter().zip(&cells) {
         row.append_value(base + h.row as u64);
         column.append_value(&specs[h.col as usize].name);
         ioc.append_value(h.ioc);
         value.append_value(c);
-        matched.append_value(span_str(c, spill, h.m));
+        if !whole {
+            matched.append_value(span_str(c, spill, h.m));
+        }
     }
-    let cols: Vec<ArrayRef> = vec![
-        Arc::new(row.finish()),
-        Arc::new(column.finish()),
-        Arc::new(ioc.finish()),
-        Arc::new(value.finish()),
-        Arc::new(matched.finish()),
-    ];
+    let value: ArrayRef = Arc::new(value.finish());
+    let matched: ArrayRef = if whole { value.clone() } else { Arc::new(matched.finish()) };
+    let cols: Vec<ArrayRef> = vec![Arc::new(row.finish()), Arc::new(column.finish()), Arc::new(ioc.finish()), value, matched];
     RecordBatch::try_new(hits_schema(), cols).map_err(|e| e.to_string())
 }
 
@@ -770,6 +773,10 @@ struct Span {
 impl Span {
     /// The whole cell (`len` is ignored then).
     const CELL: Span = Span { start: 0, len: u32::MAX, spilled: false };
+
+    fn is_cell(self) -> bool {
+        self.len == u32::MAX && !self.spilled
+    }
 }
 
 /// The indicators found in the current cell, at most one per id, with where each matched.
