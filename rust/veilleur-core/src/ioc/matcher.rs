@@ -24,7 +24,7 @@ use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
 
 use aho_corasick::{AhoCorasick, MatchKind};
-use arrow_array::builder::{StringBuilder, UInt32Builder, UInt64Builder};
+use arrow_array::builder::{StringViewBuilder, UInt32Builder, UInt64Builder};
 use arrow_array::cast::AsArray;
 use arrow_array::types::UInt64Type;
 use arrow_array::{Array, ArrayRef, RecordBatch};
@@ -82,10 +82,10 @@ pub fn hits_schema() -> SchemaRef {
     S.get_or_init(|| {
         Arc::new(Schema::new(vec![
             Field::new("row", DataType::UInt64, false),
-            Field::new("column", DataType::Utf8, false),
+            Field::new("column", DataType::Utf8View, false),
             Field::new("ioc", DataType::UInt32, false),
-            Field::new("value", DataType::Utf8, false),
-            Field::new("matched", DataType::Utf8, false),
+            Field::new("value", DataType::Utf8View, false),
+            Field::new("matched", DataType::Utf8View, false),
         ]))
     })
     .clone()
@@ -725,13 +725,17 @@ fn hits_batch(
         matched_bytes += span_text(c.as_bytes(), spill, h.m).len();
         names_bytes += specs[h.col as usize].name.len();
     }
+    // string views (what polars holds: its import copies nothing), each builder's buffer
+    // sized for all its strings
+    let views =
+        |n: usize, bytes: usize| StringViewBuilder::with_capacity(n).with_fixed_block_size(bytes.clamp(1, u32::MAX as usize) as u32);
     let mut row = UInt64Builder::with_capacity(n);
-    let mut column = StringBuilder::with_capacity(n, names_bytes);
+    let mut column = views(n, names_bytes);
     let mut ioc = UInt32Builder::with_capacity(n);
-    let mut value = StringBuilder::with_capacity(n, value_bytes);
+    let mut value = views(n, value_bytes);
     // when every hit matched its whole cell (IP and domain columns), `matched` is `value`
     let whole = hits.iter().all(|h| h.m.is_cell());
-    let mut matched = StringBuilder::with_capacity(if whole { 0 } else { n }, if whole { 0 } else { matched_bytes });
+    let mut matched = views(if whole { 0 } else { n }, if whole { 0 } else { matched_bytes });
     for (h, c) in hits.iter().zip(&cells) {
         row.append_value(base + h.row as u64);
         column.append_value(&specs[h.col as usize].name);
@@ -1013,7 +1017,7 @@ mod tests {
         let specs = [ColumnSpec { name: "url".into(), role: Role::Text, unless: None }];
         let hits = concat(m.match_batches(&[b1.clone(), b2, b1], &specs).unwrap());
         let rows: Vec<u64> = hits.column(0).as_primitive::<arrow_array::types::UInt64Type>().values().to_vec();
-        let matched: Vec<&str> = hits.column(4).as_string::<i32>().iter().map(Option::unwrap).collect();
+        let matched: Vec<&str> = hits.column(4).as_string_view().iter().map(Option::unwrap).collect();
         assert_eq!(rows, vec![1, 3, 5, 7, 9, 11]);
         let url = "http://203.0.113.7/x.sh";
         assert_eq!(matched, vec!["a.evil.com", url, "a.evil.com", url, "a.evil.com", url]);
@@ -1036,7 +1040,7 @@ mod tests {
             ColumnSpec { name: "domain".into(), role: Role::Domain, unless: None },
         ];
         let hits = concat(m.match_batches(&[batch], &specs).unwrap());
-        let text = |c: usize| -> Vec<String> { hits.column(c).as_string::<i32>().iter().map(|v| v.unwrap().to_string()).collect() };
+        let text = |c: usize| -> Vec<String> { hits.column(c).as_string_view().iter().map(|v| v.unwrap().to_string()).collect() };
         let got: Vec<(String, String, String)> = text(1).into_iter().zip(text(3)).zip(text(4)).map(|((c, v), m)| (c, v, m)).collect();
         let want = [
             ("url", urls[0], "203.0.113.7"),
