@@ -139,6 +139,16 @@ impl<'a> Col<'a> {
         }
     }
 
+    /// The column's null rows (a dictionary's are its keys' and are read row by row).
+    pub(super) fn nulls(&self) -> Option<&NullBuffer> {
+        match self {
+            Col::Utf8(a) => a.nulls(),
+            Col::Large(a) => a.nulls(),
+            Col::View(v) => v.array.nulls(),
+            Col::Dict { .. } => None,
+        }
+    }
+
     /// A dictionary column: its values array and their layout.
     pub(super) fn dictionary(&self) -> Option<(&'a ArrayRef, &Col<'a>)> {
         match self {
@@ -180,9 +190,12 @@ impl<'a> Views<'a> {
     /// The bytes of cell `i` (null: `None`).
     #[inline(always)]
     pub(super) fn get(&self, i: usize) -> Option<&'a [u8]> {
-        if !self.array.is_valid(i) {
-            return None;
-        }
+        self.array.is_valid(i).then(|| self.get_valid(i))
+    }
+
+    /// The bytes of cell `i`, known to be valid (a null reads as the empty string).
+    #[inline(always)]
+    pub(super) fn get_valid(&self, i: usize) -> &'a [u8] {
         let view = &self.views[i];
         let len = *view as u32 as usize;
         let inline = len <= 12;
@@ -196,7 +209,7 @@ impl<'a> Views<'a> {
         // SAFETY: the view of a valid StringViewArray points at `len` bytes inside the view
         // itself (len <= 12) or inside data buffer `index` from `offset` (what the array's own
         // `value` relies on, unchecked, too); both live as long as the array.
-        Some(unsafe { std::slice::from_raw_parts(ptr, len) })
+        unsafe { std::slice::from_raw_parts(ptr, len) }
     }
 
     /// Cell `i` as a string (null: `None`).
