@@ -472,6 +472,12 @@ def test_string_layouts(layout):
         t = {"utf8": pa.string(), "large": pa.large_string(), "view": pa.string_view(), "dict": pa.dictionary(pa.int8(), pa.string())}[layout]
         table = pa.table({"src_ip": pa.array(ips).cast(t), "domain": pa.array(doms).cast(t)})
     assert hits_of(s, table) == {(0, "src_ip", "198.51.100.0/22"), (0, "domain", "evil.example"), (1, "domain", "evil.example"), (3, "src_ip", "198.51.100.0/22")}
+    # the kept columns are gathered from the table as it is (a pyarrow take, or polars where
+    # pyarrow has no take for the type), categories as strings
+    h = s.match(table)
+    assert h.schema["src_ip"] == pl.String
+    assert h.select("row", "column", "src_ip").rows() == [(0, "src_ip", "198.51.101.1"), (0, "domain", "198.51.101.1"),
+                                                          (1, "domain", None), (3, "src_ip", "198.51.103.255")]
 
 
 def test_empty_cases():

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
 
 from . import _core
 from ._arrow import arrow_source
@@ -545,7 +546,9 @@ class IocSet:
     ) -> pl.DataFrame:
         """Every (row, column, indicator) match in ``table`` (a polars DataFrame, a pyarrow
         Table, a veilleur table, anything with ``__arrow_c_stream__``). String columns may be
-        Utf8, LargeUtf8, Utf8View or dictionaries of them.
+        Utf8, LargeUtf8, Utf8View or dictionaries of them; a dictionary (a polars Categorical, a
+        pyarrow dictionary column) is matched once per distinct value, and only the rows
+        holding a value that matches are read again.
 
         ``columns``: ``None`` uses :func:`default_columns`; a list of names gives each the
         role its name implies (``text`` for names it does not know); a mapping gives roles
@@ -558,8 +561,24 @@ class IocSet:
         ``table``), ``column`` (which column matched), ``value`` (the cell), ``matched``
         (the text in the cell that matched), and the indicator: ``ioc``, ``ioc_kind``,
         ``description``, ``tags``, ``ioc_source``."""
-        df = table if isinstance(table, pl.DataFrame) else pl.DataFrame(table)
-        names = df.columns
+        # a pyarrow Table is read in place (its columns cross to the engine as they are, e.g.
+        # dictionaries, matched once per value); anything else is taken into polars
+        if isinstance(table, pa.Table):
+            names = table.column_names
+            select = table.select
+
+            def gather(cols: list[str], idx: pl.Series) -> pl.DataFrame:
+                try:
+                    return pl.DataFrame(table.select(cols).take(idx.to_arrow()))
+                except pa.ArrowNotImplementedError:  # no take for some types (string views)
+                    return pl.DataFrame(table.select(cols)).select(pl.all().gather(idx))
+        else:
+            df = table if isinstance(table, pl.DataFrame) else pl.DataFrame(table)
+            names = df.columns
+            select = df.select
+
+            def gather(cols: list[str], idx: pl.Series) -> pl.DataFrame:
+                return df.select(pl.col(cols).gather(idx))
         if columns is None:
             specs = default_columns(names)
         elif isinstance(columns, Mapping):
@@ -572,7 +591,7 @@ class IocSet:
         # one column (and the column its `unless` names) crosses to the engine at a time: polars
         # copies the views of what it exports, so a wide export would cost memory and time; the
         # engine merges the columns' hits into row order
-        tables = [arrow_source(df.select(list(dict.fromkeys([c] + ([u] if u else [])))), "table") for c, _, u in specs]
+        tables = [arrow_source(select(list(dict.fromkeys([c] + ([u] if u else [])))), "table") for c, _, u in specs]
         raw = pl.DataFrame(self._compiled().match_tables(tables, specs))
         prov_types = {
             "file": pl.String, "line": pl.UInt64, "offset": pl.UInt64,
@@ -584,7 +603,7 @@ class IocSet:
         idx = raw["row"]
         parts = []
         if present:
-            gathered = df.select(pl.col(present).gather(idx))
+            gathered = gather(present, idx)
             cat = [c for c in present if isinstance(gathered.schema[c], (pl.Categorical, pl.Enum))]
             parts.append(gathered.with_columns(pl.col(cat).cast(pl.String)) if cat else gathered)
         parts.append(raw.select("row", "column", "value", "matched"))
