@@ -52,8 +52,15 @@ impl<'a> Keys<'a> {
         })
     }
 
+    /// The value row `i` holds, among `n` values: none for a null row or a key out of range.
+    #[inline]
+    fn value_of(&self, i: usize, nulls: Option<&NullBuffer>, n: usize) -> Option<usize> {
+        let k = self.get(i);
+        (k < n && !nulls.is_some_and(|b| b.is_null(i))).then_some(k)
+    }
+
     /// Key `i` as an index into the values (a negative one: `usize::MAX`, past any values
-    /// array; the cell readers treat a key past the values as a null).
+    /// array).
     #[inline]
     fn get(&self, i: usize) -> usize {
         let k = match self {
@@ -99,11 +106,7 @@ impl<'a> Col<'a> {
             Col::Large(a) => a.is_valid(i).then(|| a.value(i)),
             Col::View(a) => a.get_str(i),
             Col::Dict { keys, nulls, values, dictionary, .. } => {
-                let k = keys.get(i);
-                if nulls.as_ref().is_some_and(|n| n.is_null(i)) || k >= dictionary.len() {
-                    return None;
-                }
-                values.get_str(k)
+                keys.value_of(i, nulls.as_ref(), dictionary.len()).and_then(|k| values.get_str(k))
             }
         }
     }
@@ -115,11 +118,7 @@ impl<'a> Col<'a> {
             Col::Large(a) => a.is_valid(i).then(|| a.value(i).as_bytes()),
             Col::View(a) => a.get(i),
             Col::Dict { keys, nulls, values, dictionary, .. } => {
-                let k = keys.get(i);
-                if nulls.as_ref().is_some_and(|n| n.is_null(i)) || k >= dictionary.len() {
-                    return None;
-                }
-                values.get(k)
+                keys.value_of(i, nulls.as_ref(), dictionary.len()).and_then(|k| values.get(k))
             }
         }
     }
@@ -128,13 +127,10 @@ impl<'a> Col<'a> {
     #[inline]
     pub(super) fn get_candidate(&self, i: usize) -> Option<&'a [u8]> {
         match self {
-            Col::Dict { keys, nulls, values, dictionary, matches } => {
-                let k = keys.get(i);
-                if nulls.as_ref().is_some_and(|n| n.is_null(i)) || k >= dictionary.len() || matches.as_ref().is_some_and(|m| !m[k]) {
-                    return None;
-                }
-                values.get(k)
-            }
+            Col::Dict { keys, nulls, values, dictionary, matches } => keys
+                .value_of(i, nulls.as_ref(), dictionary.len())
+                .filter(|&k| matches.as_ref().is_none_or(|m| m[k]))
+                .and_then(|k| values.get(k)),
             _ => self.get(i),
         }
     }
