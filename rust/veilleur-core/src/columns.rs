@@ -69,7 +69,7 @@ impl Validity {
 
     #[inline(always)]
     fn push(&mut self, valid: bool) {
-        if self.len % 64 == 0 {
+        if self.len.is_multiple_of(64) {
             self.words.push(0);
         }
         if let Some(w) = self.words.last_mut() {
@@ -90,7 +90,7 @@ impl Validity {
             self.len = len;
             self.words.truncate(len.div_ceil(64));
             if let Some(w) = self.words.last_mut() {
-                if len % 64 != 0 {
+                if !len.is_multiple_of(64) {
                     *w &= (1u64 << (len % 64)) - 1;
                 }
             }

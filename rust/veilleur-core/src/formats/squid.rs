@@ -453,7 +453,7 @@ mod fast {
         for k in 0..n / 16 {
             m |= block_at(w, 16 * k) << (16 * k);
         }
-        if n % 16 != 0 {
+        if !n.is_multiple_of(16) {
             if n >= 16 {
                 m |= block_at(w, n - 16) << (n - 16);
             } else {
@@ -1010,11 +1010,11 @@ mod tests {
         for round in 0..50_000 {
             let x = rng.next();
             let mut t = seeds[round % seeds.len()].as_bytes().to_vec();
-            if x % 2 == 0 && !t.is_empty() {
+            if x.is_multiple_of(2) && !t.is_empty() {
                 let i = (x >> 8) as usize % t.len();
                 t[i] = b"/_Aa-9 "[(x >> 24) as usize % 7];
             }
-            if x % 5 == 0 {
+            if x.is_multiple_of(5) {
                 t.truncate((x >> 32) as usize % (t.len() + 1));
             }
             assert_eq!(hier_slash(&t), hier_slash_by_bytes(&t), "{}", String::from_utf8_lossy(&t));
@@ -1028,7 +1028,7 @@ mod tests {
         for _ in 0..100_000 {
             let x = rng.next();
             let mut t = format!("{:010}.{:03}", x % 10_000_000_000, (x >> 40) % 1000).into_bytes();
-            if x % 3 == 0 {
+            if x.is_multiple_of(3) {
                 t[(x >> 20) as usize % 14] = b"0/:a. 9"[(x >> 30) as usize % 7];
             }
             let mut longer = t.clone();

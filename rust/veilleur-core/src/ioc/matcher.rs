@@ -1085,7 +1085,7 @@ mod tests {
             let x = rng.next();
             let len = (x % 40) as usize;
             let c: Vec<u8> = (0..len)
-                .map(|i| if (x >> (i % 50)) % 23 == 0 { b":/@"[i % 3] } else { b"ab.9-Z\xc3"[((x as usize >> 3) + i) % 7] })
+                .map(|i| if (x >> (i % 50)).is_multiple_of(23) { b":/@"[i % 3] } else { b"ab.9-Z\xc3"[((x as usize >> 3) + i) % 7] })
                 .collect();
             assert_eq!(plain_host(&c), simple(&c), "{:?}", String::from_utf8_lossy(&c));
         }
