@@ -1,5 +1,6 @@
 """Type stubs of the Rust extension ``veilleur._core`` (thin bindings of veilleur-core)."""
 
+from collections.abc import Iterable
 from typing import Any
 
 __version__: str
@@ -65,10 +66,11 @@ class RawIocMatcher:
         """Hits (row u64, column, ioc u32, value, matched) of ``table`` on ``columns``, a list
         of ``(column, role, unless)``; the GIL is released while matching."""
         ...
-    def match_tables(self, tables: list[Any], columns: list[tuple[str, str, str | None]]) -> ArrowTable:
-        """Hits of ``tables[i]`` (the same rows each) on ``columns[i]``, each table imported,
-        matched and dropped in turn, merged in row order (a row's hits in the order of
-        ``columns``); the GIL is released while matching."""
+    def match_tables(self, tables: Iterable[Any], columns: list[tuple[str, str, str | None]]) -> ArrowTable:
+        """Hits of the ``i``-th table of ``tables`` (an iterable, e.g. a generator; the same
+        rows each) on ``columns[i]``, each table taken, imported, matched and dropped in turn,
+        merged in row order (a row's hits in the order of ``columns``); the GIL is released
+        while matching."""
         ...
 
 # ---------------------------------------------------------------------------------------------

@@ -591,7 +591,9 @@ class IocSet:
         # one column (and the column its `unless` names) crosses to the engine at a time: polars
         # copies the views of what it exports, so a wide export would cost memory and time; the
         # engine merges the columns' hits into row order
-        tables = [arrow_source(select(list(dict.fromkeys([c] + ([u] if u else [])))), "table") for c, _, u in specs]
+        # (a generator: the engine takes each column's table when it comes to it, and drops it
+        # before the next, with whatever its export allocated)
+        tables = (arrow_source(select(list(dict.fromkeys([c] + ([u] if u else [])))), "table") for c, _, u in specs)
         raw = pl.DataFrame(self._compiled().match_tables(tables, specs))
         prov_types = {
             "file": pl.String, "line": pl.UInt64, "offset": pl.UInt64,

@@ -79,22 +79,27 @@ impl RawIocMatcher {
         Ok(ArrowTable::new(ioc::hits_schema(), hits))
     }
 
-    /// Match `tables[i]` on `columns[i]` (the same rows, a table per column: each is imported,
-    /// matched and dropped before the next), and return all the hits in row order, a row's
-    /// hits in the order of `columns`.
+    /// Match the `i`-th table of `tables` (an iterable: the same rows, a table per column) on
+    /// `columns[i]`, and return all the hits in row order, a row's hits in the order of
+    /// `columns`. Each table is taken from the iterable, imported, matched and dropped before
+    /// the next: a generator makes each export live only while its column is matched.
     fn match_tables(
         &self,
         py: Python<'_>,
-        tables: Vec<Bound<'_, PyAny>>,
+        tables: &Bound<'_, PyAny>,
         columns: Vec<(String, String, Option<String>)>,
     ) -> PyResult<ArrowTable> {
-        if tables.len() != columns.len() {
-            return Err(PyValueError::new_err("tables and columns differ in length"));
-        }
-        let mut parts = Vec::with_capacity(tables.len());
-        for (table, spec) in tables.iter().zip(specs(columns)?) {
-            let (_schema, batches) = import_table(table)?;
+        let specs = specs(columns)?;
+        let mut parts = Vec::with_capacity(specs.len());
+        let mut tables = tables.try_iter()?;
+        for spec in specs {
+            let table = tables.next().ok_or_else(|| PyValueError::new_err("fewer tables than columns"))??;
+            let (_schema, batches) = import_table(&table)?;
+            drop(table);
             parts.push(py.detach(|| self.inner.match_batches(&batches, &[spec])).map_err(PyValueError::new_err)?);
+        }
+        if tables.next().is_some() {
+            return Err(PyValueError::new_err("more tables than columns"));
         }
         let hits = py.detach(|| ioc::merge_hits(&parts)).map_err(PyValueError::new_err)?;
         Ok(ArrowTable::new(ioc::hits_schema(), hits))
