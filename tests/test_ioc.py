@@ -447,6 +447,13 @@ def test_columns_override_and_errors(access_events):
         s.match(df, columns={"who": "ipp"})
     with pytest.raises(TypeError, match="Arrow"):
         s._compiled().match_table(object(), [])
+    # the engine's per-column entry takes one table per column, from any iterable
+    m = s._compiled()
+    t = pl.DataFrame({"src_ip": ["1.2.3.4"]})
+    with pytest.raises(ValueError, match="fewer tables"):
+        m.match_tables(iter([]), [("src_ip", "ip", None)])
+    with pytest.raises(ValueError, match="more tables"):
+        m.match_tables((x for x in [t, t]), [("src_ip", "ip", None)])
 
 
 def test_message_skipped_when_url_is_set():
