@@ -331,27 +331,23 @@ mod tests {
     #[test]
     fn validity_bits() {
         let mut rng = crate::test_rng::Rng::new(0x2545_F491_4F6C_DD1D);
-        let mut rnd = |n: u64| {
-            let x = rng.next();
-            (x % n) as usize
-        };
         for _ in 0..200 {
-            let mut v = Validity::with_capacity(rnd(300));
+            let mut v = Validity::with_capacity(rng.below(300));
             let mut model: Vec<bool> = Vec::new();
-            for _ in 0..rnd(60) {
-                match rnd(4) {
+            for _ in 0..rng.below(60) {
+                match rng.below(4) {
                     0 => {
-                        let n = rnd(150);
+                        let n = rng.below(150);
                         v.push_nulls(n);
                         model.extend(std::iter::repeat_n(false, n));
                     }
                     1 => {
-                        let n = rnd(model.len() as u64 + 1);
+                        let n = rng.below(model.len() as u64 + 1);
                         v.truncate(n);
                         model.truncate(n);
                     }
                     _ => {
-                        let b = rnd(3) != 0;
+                        let b = rng.below(3) != 0;
                         v.push(b);
                         model.push(b);
                     }

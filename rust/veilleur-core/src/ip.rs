@@ -143,22 +143,19 @@ mod tests {
     #[test]
     fn ipv4_masks_match_bytes() {
         let mut rng = crate::test_rng::Rng::new(0x2545_F491_4F6C_DD1D);
-        let mut rnd = |n: u64| {
-            let x = rng.next();
-            (x % n) as usize
-        };
         const BYTES: &[u8] = b"0123456789..25:a";
         let mut hits = 0;
         for _ in 0..300_000 {
-            let n = rnd(18);
-            let mut b: Vec<u8> = (0..n).map(|_| BYTES[rnd(BYTES.len() as u64)]).collect();
-            if rnd(2) == 0 {
+            let n = rng.below(18);
+            let mut b: Vec<u8> = (0..n).map(|_| BYTES[rng.below(BYTES.len() as u64)]).collect();
+            if rng.below(2) == 0 {
                 // mostly-valid addresses: octets of 1 to 3 digits
-                let o: Vec<String> = (0..4).map(|_| format!("{}", [rnd(10), rnd(100), rnd(300), rnd(1000)][rnd(4)])).collect();
+                let o: Vec<String> =
+                    (0..4).map(|_| format!("{}", [rng.below(10), rng.below(100), rng.below(300), rng.below(1000)][rng.below(4)])).collect();
                 b = o.join(".").into_bytes();
-                if rnd(4) == 0 {
-                    let i = rnd(b.len() as u64);
-                    b[i] = BYTES[rnd(BYTES.len() as u64)];
+                if rng.below(4) == 0 {
+                    let i = rng.below(b.len() as u64);
+                    b[i] = BYTES[rng.below(BYTES.len() as u64)];
                 }
             }
             assert_eq!(is_canonical_v4(&b), v4_by_bytes(&b), "{}", String::from_utf8_lossy(&b));

@@ -18,4 +18,9 @@ impl Rng {
         self.0 = x;
         x
     }
+
+    /// A number below `n` (n > 0).
+    pub(crate) fn below(&mut self, n: u64) -> usize {
+        (self.next() % n) as usize
+    }
 }

@@ -617,21 +617,7 @@ mod tests {
     use crate::formats::testing;
     use arrow_array::types::{Int64Type, UInt32Type, UInt64Type};
 
-    fn parse(text: &str, tz: Option<&str>) -> ParsedChunk {
-        testing::parse(parse_chunk, text, tz)
-    }
-    fn c<'a>(p: &'a ParsedChunk, name: &str) -> &'a ArrayRef {
-        testing::column(COLS, p, name)
-    }
-    fn sv(p: &ParsedChunk, name: &str, row: usize) -> Option<String> {
-        testing::s(COLS, p, name, row)
-    }
-    fn ts(p: &ParsedChunk, row: usize) -> Option<i64> {
-        testing::ts(COLS, p, "ts", row)
-    }
-    fn extra(p: &ParsedChunk, row: usize) -> Vec<(String, Option<String>)> {
-        testing::extra(COLS, p, row)
-    }
+    testing::format_test_helpers!(parse_chunk, COLS);
 
     /// 2024-05-06T07:15:30Z
     const T0: i64 = 1_714_979_730_000_000;
@@ -657,15 +643,15 @@ mod tests {
         let l = r#"<189>date=2024-05-06 time=09:15:30 devname="FGT-EXAMPLE" devid="FGT60FTK00000000" logid="0000000013" type="traffic" subtype="forward" level="notice" vd="root" eventtime=1714979730123456789 tz="+0200" srcip=10.20.30.41 srcport=51544 srcintf="port1" dstip=2001:DB8::1 dstport=443 sessionid=1029384 proto=6 action="close" policyid=12 transip=203.0.113.201 transport=40211 duration=31 sentbyte=2240 rcvdbyte=18532 sentpkt=18 rcvdpkt=21 appcat="unscanned" srcuuid="x""#;
         let p = parse(l, None);
         assert_eq!(p.rows(), 1, "{:?}", p.rejects);
-        assert_eq!(ts(&p, 0), Some(T0 + 123_456));
-        assert_eq!(sv(&p, "devname", 0).as_deref(), Some("FGT-EXAMPLE"));
-        assert_eq!(sv(&p, "dstip", 0).as_deref(), Some("2001:db8::1"));
+        assert_eq!(ts(&p, "ts", 0), Some(T0 + 123_456));
+        assert_eq!(s(&p, "devname", 0).as_deref(), Some("FGT-EXAMPLE"));
+        assert_eq!(s(&p, "dstip", 0).as_deref(), Some("2001:db8::1"));
         assert_eq!(c(&p, "srcport").as_primitive::<UInt16Type>().value(0), 51544);
         assert_eq!(c(&p, "proto").as_primitive::<UInt8Type>().value(0), 6);
         assert_eq!(c(&p, "policyid").as_primitive::<UInt32Type>().value(0), 12);
         assert_eq!(c(&p, "rcvdbyte").as_primitive::<UInt64Type>().value(0), 18532);
         assert_eq!(c(&p, "eventtime").as_primitive::<Int64Type>().value(0), 1714979730123456789);
-        assert_eq!(sv(&p, "tz", 0).as_deref(), Some("+0200"));
+        assert_eq!(s(&p, "tz", 0).as_deref(), Some("+0200"));
         assert_eq!(extra(&p, 0), vec![("srcuuid".into(), Some("x".into()))]);
         assert_eq!(p.local_times, 0);
     }
@@ -687,12 +673,12 @@ mod tests {
         ];
         for (l, want, local) in cases {
             let p = parse(&l, Some("Europe/Paris"));
-            assert_eq!(ts(&p, 0), want, "{l}");
+            assert_eq!(ts(&p, "ts", 0), want, "{l}");
             assert_eq!(p.local_times, local, "{l}");
         }
         // no tz and no context zone: read as UTC, still counted as local
         let p = parse(base, None);
-        assert_eq!(ts(&p, 0), Some(T0 + 2 * 3_600_000_000));
+        assert_eq!(ts(&p, "ts", 0), Some(T0 + 2 * 3_600_000_000));
         assert_eq!(p.local_times, 1);
     }
 
@@ -700,8 +686,8 @@ mod tests {
     fn escaped_quotes_equals_and_trailing_pipe() {
         let l = r#"date=2024-05-06 time=09:15:30 devname="F" msg="User \"x\" set a=b" action="login"|"#;
         let p = parse(l, None);
-        assert_eq!(sv(&p, "msg", 0).as_deref(), Some(r#"User "x" set a=b"#));
-        assert_eq!(sv(&p, "action", 0).as_deref(), Some("login"));
+        assert_eq!(s(&p, "msg", 0).as_deref(), Some(r#"User "x" set a=b"#));
+        assert_eq!(s(&p, "action", 0).as_deref(), Some("login"));
         assert!(extra(&p, 0).is_empty());
     }
 
@@ -711,11 +697,11 @@ mod tests {
             r#"date=2024-05-06 time=09:15:30 devname="F" user="" user="bob" srcport=abc dstport=80 dstport=81 group= url="/download.ex"#;
         let p = parse(l, None);
         assert_eq!(p.rows(), 1);
-        assert_eq!(sv(&p, "user", 0).as_deref(), Some("bob"));
-        assert_eq!(sv(&p, "group", 0), None);
+        assert_eq!(s(&p, "user", 0).as_deref(), Some("bob"));
+        assert_eq!(s(&p, "group", 0), None);
         assert!(c(&p, "srcport").is_null(0));
         assert_eq!(c(&p, "dstport").as_primitive::<UInt16Type>().value(0), 80);
-        assert_eq!(sv(&p, "url", 0).as_deref(), Some("/download.ex"));
+        assert_eq!(s(&p, "url", 0).as_deref(), Some("/download.ex"));
         assert_eq!(
             extra(&p, 0),
             vec![("srcport".into(), Some("abc".into())), ("dstport".into(), Some("81".into())), ("_truncated".into(), Some("url".into()))]
@@ -726,12 +712,12 @@ mod tests {
     fn fortios4_unquoted() {
         let l = "date=2012-06-13 time=10:22:43 devname=FG100A device_id=FG100A3907508000 log_id=0021000002 type=traffic subtype=allowed pri=notice status=accept vd=root src=192.168.1.110 src_port=2290 dst=8.8.8.8 dst_port=53 sent=73 rcvd=89 msg=User admin logged in";
         let p = parse(l, None);
-        assert_eq!(sv(&p, "devid", 0).as_deref(), Some("FG100A3907508000"));
-        assert_eq!(sv(&p, "level", 0).as_deref(), Some("notice"));
-        assert_eq!(sv(&p, "srcip", 0).as_deref(), Some("192.168.1.110"));
+        assert_eq!(s(&p, "devid", 0).as_deref(), Some("FG100A3907508000"));
+        assert_eq!(s(&p, "level", 0).as_deref(), Some("notice"));
+        assert_eq!(s(&p, "srcip", 0).as_deref(), Some("192.168.1.110"));
         assert_eq!(c(&p, "dstport").as_primitive::<UInt16Type>().value(0), 53);
         assert_eq!(c(&p, "sentbyte").as_primitive::<UInt64Type>().value(0), 73);
-        assert_eq!(sv(&p, "msg", 0).as_deref(), Some("User admin logged in"));
+        assert_eq!(s(&p, "msg", 0).as_deref(), Some("User admin logged in"));
         assert!(extra(&p, 0).is_empty());
     }
 
@@ -750,14 +736,14 @@ mod tests {
             assert!(matches(l.as_bytes()), "{l}");
             let p = parse(&l, None);
             assert_eq!(p.rows(), 1, "{l}");
-            assert_eq!(sv(&p, "syslog_host", 0).as_deref(), host, "{l}");
-            assert_eq!(sv(&p, "devname", 0).as_deref(), Some("F"), "{l}");
-            assert_eq!(ts(&p, 0), Some(T0), "{l}");
+            assert_eq!(s(&p, "syslog_host", 0).as_deref(), host, "{l}");
+            assert_eq!(s(&p, "devname", 0).as_deref(), Some("F"), "{l}");
+            assert_eq!(ts(&p, "ts", 0), Some(T0), "{l}");
         }
         let faz = r#"<185>logver=506061630 timestamp=1714979730 tz="UTC+2:00" devname="F" devid="FGT" vd="root" logid="0000000013""#;
         assert!(matches(faz.as_bytes()));
         let p = parse(faz, None);
-        assert_eq!(ts(&p, 0), Some(T0));
+        assert_eq!(ts(&p, "ts", 0), Some(T0));
         assert_eq!(c(&p, "timestamp").as_primitive::<Int64Type>().value(0), 1714979730);
     }
 
@@ -767,10 +753,10 @@ mod tests {
             r#"date=2024-05-06,time=09:15:30,devname="FGT, one",logid="0000000013",type="traffic",srcip=10.0.0.1,dstport=443,tz="+0200""#;
         assert!(matches(l.as_bytes()));
         let p = parse(l, None);
-        assert_eq!(sv(&p, "devname", 0).as_deref(), Some("FGT, one"));
-        assert_eq!(sv(&p, "srcip", 0).as_deref(), Some("10.0.0.1"));
+        assert_eq!(s(&p, "devname", 0).as_deref(), Some("FGT, one"));
+        assert_eq!(s(&p, "srcip", 0).as_deref(), Some("10.0.0.1"));
         assert_eq!(c(&p, "dstport").as_primitive::<UInt16Type>().value(0), 443);
-        assert_eq!(ts(&p, 0), Some(T0));
+        assert_eq!(ts(&p, "ts", 0), Some(T0));
     }
 
     #[test]

@@ -276,23 +276,8 @@ mod tests {
     use super::*;
     use crate::formats::testing;
     use arrow_array::types::{Float64Type, UInt64Type, UInt8Type};
-    use arrow_array::ArrayRef;
 
-    fn parse(text: &str, tz: Option<&str>) -> ParsedChunk {
-        testing::parse(parse_chunk, text, tz)
-    }
-    fn c<'a>(p: &'a ParsedChunk, name: &str) -> &'a ArrayRef {
-        testing::column(COLS, p, name)
-    }
-    fn sv(p: &ParsedChunk, name: &str, row: usize) -> Option<String> {
-        testing::s(COLS, p, name, row)
-    }
-    fn tcol(p: &ParsedChunk, name: &str, row: usize) -> Option<i64> {
-        testing::ts(COLS, p, name, row)
-    }
-    fn extra(p: &ParsedChunk, row: usize) -> Vec<(String, Option<String>)> {
-        testing::extra(COLS, p, row)
-    }
+    testing::format_test_helpers!(parse_chunk, COLS);
 
     #[test]
     fn constants_match_columns() {
@@ -307,11 +292,11 @@ mod tests {
         assert!(matches(l.trim_end().as_bytes()));
         let p = parse(l, None);
         assert_eq!(p.rows(), 1, "{:?}", p.rejects);
-        assert_eq!(tcol(&p, "ts", 0), Some(1_486_124_511_000_000));
-        assert_eq!(tcol(&p, "startime", 0), Some(1_486_124_510_000_000));
-        assert_eq!(sv(&p, "src", 0), None);
-        assert_eq!(sv(&p, "logtype", 0).as_deref(), Some("alarm"));
-        assert_eq!(sv(&p, "msg", 0).as_deref(), Some("Message ICMP invalide (out of TCP sequence)"));
+        assert_eq!(ts(&p, "ts", 0), Some(1_486_124_511_000_000));
+        assert_eq!(ts(&p, "startime", 0), Some(1_486_124_510_000_000));
+        assert_eq!(s(&p, "src", 0), None);
+        assert_eq!(s(&p, "logtype", 0).as_deref(), Some("alarm"));
+        assert_eq!(s(&p, "msg", 0).as_deref(), Some("Message ICMP invalide (out of TCP sequence)"));
         assert_eq!(c(&p, "pri").as_primitive::<UInt8Type>().value(0), 4);
         assert_eq!(extra(&p, 0), vec![("icmptype".into(), Some("3".into())), ("icmpcode".into(), Some("10".into()))]);
         assert_eq!(p.local_times, 0);
@@ -322,9 +307,9 @@ mod tests {
         let l = r#"id=firewall time="2024-05-06 09:20:14" fw="SN210W0000000000" tz=+0200 startime="2024-05-06 09:19:58" pri=5 confid=01 slotlevel=2 ruleid=9 rulename="web_out" srcif="Ethernet1" srcifname="in" ipproto=tcp dstif="Ethernet0" dstifname="out" proto=http src=10.20.30.41 srcport=51602 srcportname=ephemeral_fw_tcp dst=198.51.100.140 dstport=80 dstportname=http dstname=www.example.com modsrc=203.0.113.201 modsrcport=51602 origdst=198.51.100.140 origdstport=80 ipv=4 sent=1432 rcvd=20488 duration=16.12 action=pass logtype="connection""#;
         let p = parse(l, None);
         // 09:20:14 +0200 = 07:20:14Z
-        assert_eq!(tcol(&p, "ts", 0), Some(1_714_980_014_000_000));
-        assert_eq!(tcol(&p, "startime", 0), Some(1_714_979_998_000_000));
-        assert_eq!(sv(&p, "modsrc", 0).as_deref(), Some("203.0.113.201"));
+        assert_eq!(ts(&p, "ts", 0), Some(1_714_980_014_000_000));
+        assert_eq!(ts(&p, "startime", 0), Some(1_714_979_998_000_000));
+        assert_eq!(s(&p, "modsrc", 0).as_deref(), Some("203.0.113.201"));
         assert_eq!(c(&p, "duration").as_primitive::<Float64Type>().value(0), 16.12);
         assert_eq!(c(&p, "rcvd").as_primitive::<UInt64Type>().value(0), 20488);
         assert!(extra(&p, 0).is_empty());
@@ -335,8 +320,8 @@ mod tests {
         let l = r#"id=firewall time="1/27/2019 13:24:28" fw="SN" startime="bad" pri=5 Byte(i/o)=10/20 Ethernet0=out,1,2 CPU=1,2,3 Rule1:2=5 logtype="filterstat""#;
         let p = parse(l, Some("Europe/Paris"));
         // CET: UTC+1
-        assert_eq!(tcol(&p, "ts", 0), Some(1_548_591_868_000_000));
-        assert_eq!(tcol(&p, "startime", 0), None);
+        assert_eq!(ts(&p, "ts", 0), Some(1_548_591_868_000_000));
+        assert_eq!(ts(&p, "startime", 0), None);
         assert_eq!(p.local_times, 1);
         assert_eq!(
             extra(&p, 0),
@@ -360,8 +345,8 @@ mod tests {
         ] {
             assert!(matches(l.as_bytes()), "{l}");
             let p = parse(&l, None);
-            assert_eq!(sv(&p, "syslog_host", 0).as_deref(), host);
-            assert_eq!(sv(&p, "msg", 0).as_deref(), Some("Démarrage"));
+            assert_eq!(s(&p, "syslog_host", 0).as_deref(), host);
+            assert_eq!(s(&p, "msg", 0).as_deref(), Some("Démarrage"));
         }
         let p = parse("garbage line\n", None);
         assert_eq!(p.rejects.len(), 1);

@@ -69,6 +69,10 @@ macro_rules! format_test_helpers {
             $crate::formats::testing::parse($parse_chunk, text, tz)
         }
         #[allow(dead_code)]
+        fn c<'a>(p: &'a ParsedChunk, name: &str) -> &'a arrow_array::ArrayRef {
+            $crate::formats::testing::column($cols, p, name)
+        }
+        #[allow(dead_code)]
         fn s(p: &ParsedChunk, name: &str, row: usize) -> Option<String> {
             $crate::formats::testing::s($cols, p, name, row)
         }
