@@ -640,12 +640,12 @@ impl IocMatcher {
 /// a row's hits keep the column order, and a column's their order. A merge of the runs
 /// (linear: there are few columns), not a sort.
 fn merge_runs(hits: Vec<Hit>, ends: &[usize]) -> Vec<Hit> {
-    let rows: Vec<u64> = hits.iter().map(|h| h.row as u64).collect();
     let starts: Vec<usize> = std::iter::once(0).chain(ends.iter().copied()).take(ends.len()).collect();
-    let runs: Vec<&[u64]> = starts.iter().zip(ends).map(|(&s, &e)| &rows[s..e]).collect();
-    if runs.iter().filter(|r| !r.is_empty()).count() <= 1 {
+    if starts.iter().zip(ends).filter(|(s, e)| s < e).count() <= 1 {
         return hits; // one run (or none): already in order
     }
+    let rows: Vec<u64> = hits.iter().map(|h| h.row as u64).collect();
+    let runs: Vec<&[u64]> = starts.iter().zip(ends).map(|(&s, &e)| &rows[s..e]).collect();
     merge_order(&runs).into_iter().map(|(k, i)| hits[starts[k] + i]).collect()
 }
 
