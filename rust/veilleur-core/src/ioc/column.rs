@@ -1,6 +1,7 @@
 //! The string columns the matcher reads, in any of Arrow's layouts, cell by cell.
 
 use std::hint::select_unpredictable;
+use std::ops::Range;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
@@ -20,6 +21,8 @@ pub(super) enum Col<'a> {
         nulls: Option<NullBuffer>,
         values: Box<Col<'a>>,
         dictionary: &'a ArrayRef,
+        /// the number of values
+        n: usize,
         matches: Option<Arc<[bool]>>,
     },
 }
@@ -63,17 +66,61 @@ impl<'a> Keys<'a> {
     /// array).
     #[inline]
     fn get(&self, i: usize) -> usize {
-        let k = match self {
-            Keys::U8(k) => u64::from(k[i]),
-            Keys::U16(k) => u64::from(k[i]),
-            Keys::U32(k) => u64::from(k[i]),
-            Keys::U64(k) => k[i],
-            Keys::I8(k) => k[i] as u64, // negative: huge
-            Keys::I16(k) => k[i] as u64,
-            Keys::I32(k) => k[i] as u64,
-            Keys::I64(k) => k[i] as u64,
-        };
-        usize::try_from(k).unwrap_or(usize::MAX)
+        match self {
+            Keys::U8(k) => k[i].index(),
+            Keys::U16(k) => k[i].index(),
+            Keys::U32(k) => k[i].index(),
+            Keys::U64(k) => k[i].index(),
+            Keys::I8(k) => k[i].index(),
+            Keys::I16(k) => k[i].index(),
+            Keys::I32(k) => k[i].index(),
+            Keys::I64(k) => k[i].index(),
+        }
+    }
+
+    /// Rows `rows` (valid rows only when `valid` is given: the keys' validity) whose value
+    /// `k` has `wanted[k]`, in order.
+    fn rows_where(&self, rows: Range<usize>, valid: Option<&NullBuffer>, wanted: &[bool]) -> Vec<usize> {
+        match self {
+            Keys::U8(k) => rows_where(k, rows, valid, wanted),
+            Keys::U16(k) => rows_where(k, rows, valid, wanted),
+            Keys::U32(k) => rows_where(k, rows, valid, wanted),
+            Keys::U64(k) => rows_where(k, rows, valid, wanted),
+            Keys::I8(k) => rows_where(k, rows, valid, wanted),
+            Keys::I16(k) => rows_where(k, rows, valid, wanted),
+            Keys::I32(k) => rows_where(k, rows, valid, wanted),
+            Keys::I64(k) => rows_where(k, rows, valid, wanted),
+        }
+    }
+}
+
+/// A dictionary key of any integer type.
+trait Key: Copy {
+    /// The key as an index into the values (a negative one: `usize::MAX`, past any values
+    /// array).
+    fn index(self) -> usize;
+}
+
+macro_rules! keys {
+    ($($t:ty),*) => {$(
+        impl Key for $t {
+            #[inline(always)]
+            #[allow(clippy::cast_sign_loss, clippy::cast_possible_truncation)]
+            fn index(self) -> usize {
+                usize::try_from(self as u64).unwrap_or(usize::MAX) // negative: huge
+            }
+        }
+    )*};
+}
+keys!(u8, u16, u32, u64, i8, i16, i32, i64);
+
+/// [`Keys::rows_where`] for one key type: a tight loop over the keys, the branch on each
+/// row's value taken rarely (few values match), the null rows skipped a bitmap word at a time.
+fn rows_where<K: Key>(keys: &[K], rows: Range<usize>, valid: Option<&NullBuffer>, wanted: &[bool]) -> Vec<usize> {
+    let want = |i: usize| wanted.get(keys[i].index()).copied().unwrap_or(false);
+    match valid.filter(|v| v.null_count() > 0) {
+        Some(v) => v.inner().slice(rows.start, rows.len()).set_indices().map(|i| i + rows.start).filter(|&i| want(i)).collect(),
+        None => rows.filter(|&i| want(i)).collect(),
     }
 }
 
@@ -91,6 +138,7 @@ impl<'a> Col<'a> {
                     nulls: d.keys().logical_nulls(),
                     values: Box::new(values),
                     dictionary: d.values(),
+                    n: d.values().len(),
                     matches: None,
                 }
             }
@@ -105,9 +153,7 @@ impl<'a> Col<'a> {
             Col::Utf8(a) => a.is_valid(i).then(|| a.value(i)),
             Col::Large(a) => a.is_valid(i).then(|| a.value(i)),
             Col::View(a) => a.get_str(i),
-            Col::Dict { keys, nulls, values, dictionary, .. } => {
-                keys.value_of(i, nulls.as_ref(), dictionary.len()).and_then(|k| values.get_str(k))
-            }
+            Col::Dict { keys, nulls, values, n, .. } => keys.value_of(i, nulls.as_ref(), *n).and_then(|k| values.get_str(k)),
         }
     }
 
@@ -117,21 +163,17 @@ impl<'a> Col<'a> {
             Col::Utf8(a) => a.is_valid(i).then(|| a.value(i).as_bytes()),
             Col::Large(a) => a.is_valid(i).then(|| a.value(i).as_bytes()),
             Col::View(a) => a.get(i),
-            Col::Dict { keys, nulls, values, dictionary, .. } => {
-                keys.value_of(i, nulls.as_ref(), dictionary.len()).and_then(|k| values.get(k))
-            }
+            Col::Dict { keys, nulls, values, n, .. } => keys.value_of(i, nulls.as_ref(), *n).and_then(|k| values.get(k)),
         }
     }
 
-    /// Cell `i` if it may match (null, or a dictionary value known to match nothing: `None`).
-    #[inline]
-    pub(super) fn get_candidate(&self, i: usize) -> Option<&'a [u8]> {
+    /// The rows of `rows` that may match, in order: for a dictionary column whose matching
+    /// values are known ([`Col::set_matches`]), the rows holding one of them (the others are
+    /// not read at all); otherwise `None` (every row may match).
+    pub(super) fn candidates(&self, rows: Range<usize>) -> Option<Vec<usize>> {
         match self {
-            Col::Dict { keys, nulls, values, dictionary, matches } => keys
-                .value_of(i, nulls.as_ref(), dictionary.len())
-                .filter(|&k| matches.as_ref().is_none_or(|m| m[k]))
-                .and_then(|k| values.get(k)),
-            _ => self.get(i),
+            Col::Dict { keys, nulls, matches: Some(m), .. } => Some(keys.rows_where(rows, nulls.as_ref(), m)),
+            _ => None,
         }
     }
 

@@ -289,7 +289,7 @@ impl IocMatcher {
             Col::Utf8(a) => self.column::<SSSE3>(role, si, |i| (VALID || a.is_valid(i)).then(|| a.value(i).as_bytes()), u, rows, c, o, h),
             Col::Large(a) => self.column::<SSSE3>(role, si, |i| (VALID || a.is_valid(i)).then(|| a.value(i).as_bytes()), u, rows, c, o, h),
             Col::View(a) => self.column::<SSSE3>(role, si, |i| if VALID { Some(a.get_valid(i)) } else { a.get(i) }, u, rows, c, o, h),
-            Col::Dict { .. } => self.column::<SSSE3>(role, si, |i| col.get_candidate(i), u, rows, c, o, h),
+            Col::Dict { .. } => self.column::<SSSE3>(role, si, |i| col.get(i), u, rows, c, o, h),
         }
     }
 
@@ -626,9 +626,13 @@ impl IocMatcher {
             // a column with nulls is read at its valid rows only, found in the null bitmap a word
             // at a time: a branch on each row's validity would be mispredicted at every null
             let valid = col.nulls().filter(|n| n.null_count() > 0).map(|n| n.inner().slice(rows.start, rows.len()));
-            match &valid {
-                Some(v) => self.read_column::<SSSE3, true>(col, role, si, u, v.set_indices().map(|i| i + rows.start), c, o, h),
-                None => self.read_column::<SSSE3, false>(col, role, si, u, rows, c, o, h),
+            if let Some(candidates) = col.candidates(rows.clone()) {
+                // a dictionary whose values were matched: the few rows holding a matching value
+                self.column::<SSSE3>(role, si, |i| col.get(i), u, candidates.into_iter(), c, o, h);
+            } else if let Some(v) = &valid {
+                self.read_column::<SSSE3, true>(col, role, si, u, v.set_indices().map(|i| i + rows.start), c, o, h);
+            } else {
+                self.read_column::<SSSE3, false>(col, role, si, u, rows, c, o, h);
             }
             ends.push(hits.len());
         }
@@ -1048,6 +1052,39 @@ mod tests {
 
     /// `value` is the cell and `matched` the text that matched: a part of the cell, the whole
     /// cell, or text that is only in the percent-decoded cell.
+    #[test]
+    fn dictionary_rows_of_every_key_type_nulls_and_slices() {
+        use arrow_array::types::{Int64Type, UInt16Type, UInt8Type};
+        use arrow_array::{DictionaryArray, Int64Array, PrimitiveArray, UInt16Array, UInt8Array};
+        use arrow_buffer::NullBuffer;
+        let m = set(&[("ip", "203.0.113.7"), ("domain", "evil.com")]);
+        let values: ArrayRef = Arc::new(StringArray::from(vec!["10.0.0.1", "203.0.113.7", "a.evil.com"]));
+        // row 1 is null, its key slot holds the key of a matching value: never read
+        let valid = Some(NullBuffer::from(vec![true, false, true, true, true, true]));
+        let raw = [1i64, 1, 0, 2, 1, 0];
+        fn dict<K: arrow_array::types::ArrowDictionaryKeyType>(keys: PrimitiveArray<K>, values: &ArrayRef) -> ArrayRef {
+            Arc::new(DictionaryArray::<K>::try_new(keys, values.clone()).unwrap())
+        }
+        let cols = [
+            dict::<UInt8Type>(UInt8Array::new(raw.iter().map(|&k| k as u8).collect(), valid.clone()), &values),
+            dict::<UInt16Type>(UInt16Array::new(raw.iter().map(|&k| k as u16).collect(), valid.clone()), &values),
+            dict::<Int64Type>(Int64Array::new(raw.to_vec().into(), valid.clone()), &values),
+        ];
+        let specs = [ColumnSpec { name: "c".into(), role: Role::Domain, unless: None }];
+        for col in cols {
+            let b = RecordBatch::try_from_iter([("c", col.clone())]).unwrap();
+            let hits = concat(m.match_batches(&[b], &specs).unwrap());
+            let rows: Vec<u64> = hits.column(0).as_primitive::<arrow_array::types::UInt64Type>().values().to_vec();
+            assert_eq!(rows, vec![0, 3, 4], "{}", col.data_type());
+            // a slice: rows numbered from the slice's start, its keys and nulls offset with it
+            let b = RecordBatch::try_from_iter([("c", col.slice(1, 4))]).unwrap();
+            let hits = concat(m.match_batches(&[b], &specs).unwrap());
+            let rows: Vec<u64> = hits.column(0).as_primitive::<arrow_array::types::UInt64Type>().values().to_vec();
+            let value: Vec<&str> = hits.column(3).as_string_view().iter().map(Option::unwrap).collect();
+            assert_eq!((rows, value), (vec![2, 3], vec!["a.evil.com", "203.0.113.7"]), "{}", col.data_type());
+        }
+    }
+
     #[test]
     fn value_and_matched_columns() {
         let m = set(&[("ip", "203.0.113.7"), ("domain", "evil.com"), ("url", "http://203.0.113.7/x.sh")]);
