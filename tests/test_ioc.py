@@ -462,7 +462,7 @@ def test_message_skipped_when_url_is_set():
     assert hits_of(s, df) == {(0, "url", "evil.example"), (1, "message", "evil.example")}
 
 
-@pytest.mark.parametrize("layout", ["utf8", "large", "view", "dict", "polars", "categorical", "chunked"])
+@pytest.mark.parametrize("layout", ["utf8", "large", "view", "dict", "dict chunks", "polars", "categorical", "chunked"])
 def test_string_layouts(layout):
     s = vl.IocSet(["198.51.100.0/22", "evil.example"])
     ips = ["198.51.101.1", None, "198.51.104.1", "198.51.103.255"]
@@ -475,6 +475,18 @@ def test_string_layouts(layout):
         a = pa.table({"src_ip": ips[:2], "domain": doms[:2]})
         b = pa.table({"src_ip": ips[2:], "domain": doms[2:]})
         table = pa.concat_tables([a, b])
+    elif layout == "dict chunks":
+        # one dictionary per chunk (as an Arrow file or parquet row groups give), each in its
+        # own order; the middle chunk holds no hit
+        def chunks(cells):
+            parts = [cells[:2], cells[2:3], cells[3:]]
+            out = []
+            for k, part in enumerate(parts):
+                values = sorted({c for c in cells if c is not None}, reverse=k == 2) + ["unused.example"]
+                keys = pa.array([None if c is None else values.index(c) for c in part], pa.int16())
+                out.append(pa.DictionaryArray.from_arrays(keys, pa.array(values)))
+            return pa.chunked_array(out)
+        table = pa.table({"src_ip": chunks(ips), "domain": chunks(doms)})
     else:
         t = {"utf8": pa.string(), "large": pa.large_string(), "view": pa.string_view(), "dict": pa.dictionary(pa.int8(), pa.string())}[layout]
         table = pa.table({"src_ip": pa.array(ips).cast(t), "domain": pa.array(doms).cast(t)})

@@ -569,7 +569,7 @@ class IocSet:
 
             def gather(cols: list[str], idx: pl.Series) -> pl.DataFrame:
                 try:
-                    return pl.DataFrame(table.select(cols).take(idx.to_arrow()))
+                    return pl.DataFrame({c: _take_decoded(table.column(c), idx) for c in cols})
                 except pa.ArrowNotImplementedError:  # no take for some types (string views)
                     return pl.DataFrame(table.select(cols)).select(pl.all().gather(idx))
         else:
@@ -615,6 +615,30 @@ class IocSet:
         out = out.with_columns([pl.lit(None, dtype=t).alias(c) for c, t in prov_types.items() if c not in names])
         return out.select(*prov_types, *keep_cols, "row", "column", "value", "matched",
                           "ioc", "ioc_kind", "description", "tags", "ioc_source")
+
+
+def _take_decoded(col: pa.ChunkedArray, rows: pl.Series) -> pa.ChunkedArray:
+    """``col.take(rows)`` (``rows`` ascending), a dictionary column decoded to its values.
+
+    A dictionary column is taken chunk by chunk, each chunk's rows decoded with its own
+    dictionary: a take over chunks with different dictionaries (an Arrow file, a parquet file's
+    row groups) would first unify them all, and a polars Categorical cast costs twice a decode.
+    """
+    if not pa.types.is_dictionary(col.type):
+        return col.take(rows.to_arrow())
+    want = col.type.value_type
+    ends, end = [], 0
+    for chunk in col.chunks:
+        end += len(chunk)
+        ends.append(end)
+    cuts = rows.search_sorted(pl.Series(ends, dtype=rows.dtype), side="left").to_list()
+    parts, lo, start = [], 0, 0
+    for chunk, hi, end in zip(col.chunks, cuts, ends):
+        if hi > lo:
+            taken = chunk.take((rows.slice(lo, hi - lo) - start).to_arrow())
+            parts.append(taken.dictionary.take(taken.indices))  # (a cast would decode the whole dictionary)
+        lo, start = hi, end
+    return pa.chunked_array(parts, type=want)
 
 
 def _stix_unquote(s: str) -> str:

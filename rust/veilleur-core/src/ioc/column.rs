@@ -187,10 +187,10 @@ impl<'a> Col<'a> {
         }
     }
 
-    /// A dictionary column: its values array and their layout.
-    pub(super) fn dictionary(&self) -> Option<(&'a ArrayRef, &Col<'a>)> {
+    /// A dictionary column's values.
+    pub(super) fn dictionary(&self) -> Option<&'a ArrayRef> {
         match self {
-            Col::Dict { dictionary, values, .. } => Some((dictionary, values)),
+            Col::Dict { dictionary, .. } => Some(dictionary),
             _ => None,
         }
     }

@@ -494,6 +494,10 @@ impl IocMatcher {
         // enough that the hits come out in few batches
         let total: usize = batches.iter().map(RecordBatch::num_rows).sum();
         let chunk = (total / (8 * rayon::current_num_threads())).max(32 * 1024);
+        #[cfg(target_arch = "x86_64")]
+        let ssse3 = std::arch::is_x86_feature_detected!("ssse3");
+        #[cfg(not(target_arch = "x86_64"))]
+        let ssse3 = false;
         let mut prepared = Vec::with_capacity(batches.len());
         // per dictionary column: which of its values match (the batches of a table usually
         // share one dictionary: matched once for all of them)
@@ -512,11 +516,11 @@ impl IocMatcher {
                     )
                 })?;
                 let mut col = col;
-                if let Some((dictionary, values)) = col.dictionary() {
+                if let Some(dictionary) = col.dictionary() {
                     let m = match dictionaries.iter().find(|(si, d, _)| *si == cols.len() && d.ptr_eq(&dictionary.to_data())) {
                         Some((_, _, m)) => m.clone(),
                         None => {
-                            let m = self.value_matches(spec.role, values, dictionary.len());
+                            let m = self.value_matches(ssse3, spec.role, dictionary)?;
                             dictionaries.push((cols.len(), dictionary.to_data(), m.clone()));
                             m
                         }
@@ -539,10 +543,6 @@ impl IocMatcher {
             }
             base += n as u64;
         }
-        #[cfg(target_arch = "x86_64")]
-        let ssse3 = std::arch::is_x86_feature_detected!("ssse3");
-        #[cfg(not(target_arch = "x86_64"))]
-        let ssse3 = false;
         let parts: Vec<Option<RecordBatch>> = tasks
             .par_iter()
             .map(|&(bi, lo, hi, base)| {
@@ -553,25 +553,26 @@ impl IocMatcher {
         Ok(parts.into_iter().flatten().collect())
     }
 
-    /// Whether each of the `n` values of a dictionary matches some indicator when read with
-    /// `role` (on all cores for a large dictionary).
-    fn value_matches(&self, role: Role, values: &Col<'_>, n: usize) -> Arc<[bool]> {
-        let one = |(ctx, out): &mut (Ctx, Found), k: usize| {
-            values.get(k).is_some_and(|v| {
-                out.start_cell(v);
-                self.cell(role, v, ctx, out);
-                let hit = !out.items.is_empty();
-                out.spill.clear();
-                hit
-            })
+    /// Whether each value of a dictionary (`values`, of layout `col`) matches some indicator
+    /// when read with `role`: the values are matched as a column of their own, by the loop
+    /// that matches cells (IPv4 addresses and host names batched and prefetched), in chunks on
+    /// all cores for a large dictionary.
+    fn value_matches(&self, ssse3: bool, role: Role, values: &ArrayRef) -> Result<Arc<[bool]>, String> {
+        let n = values.len();
+        let col = Col::new(values.as_ref()).ok_or_else(|| format!("dictionary values of type {}", values.data_type()))?;
+        let cols = [(col, None)];
+        let specs = [ColumnSpec { name: String::new(), role, unless: None }];
+        let chunk = 16 * 1024;
+        let hit_rows = |lo: usize| -> Vec<usize> {
+            let (hits, _) = self.run_task(ssse3, &cols, &specs, lo..(lo + chunk).min(n));
+            hits.iter().map(|h| h.row).collect()
         };
-        let init = || (Ctx::default(), Found::default());
-        if n < 4096 {
-            let mut state = init();
-            (0..n).map(|k| one(&mut state, k)).collect()
-        } else {
-            (0..n).into_par_iter().map_init(init, one).collect::<Vec<bool>>().into()
+        let rows: Vec<Vec<usize>> = (0..n.div_ceil(chunk)).into_par_iter().map(|k| hit_rows(k * chunk)).collect();
+        let mut m = vec![false; n];
+        for r in rows.iter().flatten() {
+            m[*r] = true;
         }
+        Ok(m.into())
     }
 
     /// [`Self::task`], compiled for SSSE3 when `ssse3` (the CPU has it).
