@@ -167,13 +167,19 @@ impl<'a> Col<'a> {
         }
     }
 
+    /// Whether this is a dictionary column whose matching values are known
+    /// ([`Col::set_matches`]): [`Col::candidates`] then gives the rows worth reading.
+    pub(super) fn is_matched_dictionary(&self) -> bool {
+        matches!(self, Col::Dict { matches: Some(_), .. })
+    }
+
     /// The rows of `rows` that may match, in order: for a dictionary column whose matching
-    /// values are known ([`Col::set_matches`]), the rows holding one of them (the others are
-    /// not read at all); otherwise `None` (every row may match).
-    pub(super) fn candidates(&self, rows: Range<usize>) -> Option<Vec<usize>> {
+    /// values are known, the rows holding one of them (the others are not read at all);
+    /// otherwise every row.
+    pub(super) fn candidates(&self, rows: Range<usize>) -> Vec<usize> {
         match self {
-            Col::Dict { keys, nulls, matches: Some(m), .. } => Some(keys.rows_where(rows, nulls.as_ref(), m)),
-            _ => None,
+            Col::Dict { keys, nulls, matches: Some(m), .. } => keys.rows_where(rows, nulls.as_ref(), m),
+            _ => rows.collect(),
         }
     }
 

@@ -553,8 +553,7 @@ impl IocMatcher {
         Ok(parts.into_iter().flatten().collect())
     }
 
-    /// Whether each value of a dictionary (`values`, of layout `col`) matches some indicator
-    /// when read with `role`: the values are matched as a column of their own, by the loop
+    /// Whether each of a dictionary's `values` matches some indicator when read with `role`: the values are matched as a column of their own, by the loop
     /// that matches cells (IPv4 addresses and host names batched and prefetched), in chunks on
     /// all cores for a large dictionary.
     fn value_matches(&self, ssse3: bool, role: Role, values: &ArrayRef) -> Result<Arc<[bool]>, String> {
@@ -627,9 +626,13 @@ impl IocMatcher {
             // a column with nulls is read at its valid rows only, found in the null bitmap a word
             // at a time: a branch on each row's validity would be mispredicted at every null
             let valid = col.nulls().filter(|n| n.null_count() > 0).map(|n| n.inner().slice(rows.start, rows.len()));
-            if let Some(candidates) = col.candidates(rows.clone()) {
-                // a dictionary whose values were matched: the few rows holding a matching value
-                self.column::<SSSE3>(role, si, |i| col.get(i), u, candidates.into_iter(), c, o, h);
+            if col.is_matched_dictionary() {
+                // a dictionary whose values were matched: the few rows holding a matching value,
+                // found a block of rows at a time (their keys are read again while in cache)
+                for lo in rows.clone().step_by(DICT_BLOCK) {
+                    let candidates = col.candidates(lo..(lo + DICT_BLOCK).min(rows.end));
+                    self.column::<SSSE3>(role, si, |i| col.get(i), u, candidates.into_iter(), c, o, h);
+                }
             } else if let Some(v) = &valid {
                 self.read_column::<SSSE3, true>(col, role, si, u, v.set_indices().map(|i| i + rows.start), c, o, h);
             } else {
@@ -640,6 +643,9 @@ impl IocMatcher {
         (merge_runs(hits, &ends), out.spill)
     }
 }
+
+/// Rows of a dictionary column scanned for candidates at a time (see [`IocMatcher::task`]).
+const DICT_BLOCK: usize = 4096;
 
 /// `hits` in row order: `ends[k]` ends the run of column `k`'s hits (each in row order);
 /// a row's hits keep the column order, and a column's their order. A merge of the runs
@@ -1051,8 +1057,6 @@ mod tests {
         assert_eq!(matched, vec!["a.evil.com", url, "a.evil.com", url, "a.evil.com", url]);
     }
 
-    /// `value` is the cell and `matched` the text that matched: a part of the cell, the whole
-    /// cell, or text that is only in the percent-decoded cell.
     #[test]
     fn dictionary_rows_of_every_key_type_nulls_and_slices() {
         use arrow_array::types::{Int64Type, UInt16Type, UInt8Type};
@@ -1086,6 +1090,8 @@ mod tests {
         }
     }
 
+    /// `value` is the cell and `matched` the text that matched: a part of the cell, the whole
+    /// cell, or text that is only in the percent-decoded cell.
     #[test]
     fn value_and_matched_columns() {
         let m = set(&[("ip", "203.0.113.7"), ("domain", "evil.com"), ("url", "http://203.0.113.7/x.sh")]);
