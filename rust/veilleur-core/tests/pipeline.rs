@@ -129,7 +129,7 @@ fn empty_missing_and_unrecognised_files() {
     assert_eq!(r.report.files[1].status, Status::Unrecognised);
     assert_eq!((r.report.files[1].lines, r.report.files[1].rejected), (2, 2));
     let missing = d.0.join("nope.log").display().to_string();
-    let err = read_all(&[missing.clone()], ReadOptions::default()).err().unwrap();
+    let err = read_all(std::slice::from_ref(&missing), ReadOptions::default()).err().unwrap();
     assert!(err.to_string().contains(&missing));
     assert!(Path::new(&empty).exists());
 }
@@ -141,7 +141,7 @@ fn strict_mode_names_file_and_line() {
     text.push_str("not a log line\n");
     let p = d.file("a.log", text.as_bytes());
     let opts = ReadOptions { strict: true, ..ReadOptions::default() };
-    let err = read_all(&[p.clone()], opts).err().unwrap().to_string();
+    let err = read_all(std::slice::from_ref(&p), opts).err().unwrap().to_string();
     assert!(err.starts_with(&format!("{p}:4: ")), "{err}");
 }
 

@@ -314,7 +314,7 @@ mod tests {
         Ok((r, pos))
     }
 
-    fn text<'a>(line: &'a str, s: Option<Span>) -> Option<&'a str> {
+    fn text(line: &str, s: Option<Span>) -> Option<&str> {
         s.map(|(a, b)| &line[a..b])
     }
 

@@ -337,7 +337,7 @@ mod tests {
         // every layout of octet lengths, through random addresses (their bytes also random)
         let random = (0..200_000).map(|_| {
             let x = rng.next();
-            (x as u32) >> ((x >> 32) & 7) * 3 // shifts make short octets as common as long ones
+            (x as u32) >> (((x >> 32) & 7) * 3) // shifts make short octets as common as long ones
         });
         for a in [0u32, 1, 0x0a00_0001, 0xffff_ffff, 0x6464_6464, 0x0909_0909].into_iter().chain(random) {
             let t = Ipv4Addr::from(a).to_string();

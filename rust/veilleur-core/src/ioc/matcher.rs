@@ -1193,7 +1193,7 @@ mod tests {
         let m = set(&[("ip", "1.2.3.4")]);
         let batch = RecordBatch::try_from_iter([("n", Arc::new(arrow_array::UInt32Array::from(vec![1])) as ArrayRef)]).unwrap();
         let spec = [ColumnSpec { name: "n".into(), role: Role::Ip, unless: None }];
-        assert!(m.match_batches(&[batch.clone()], &spec).unwrap_err().contains("not a string column"));
+        assert!(m.match_batches(std::slice::from_ref(&batch), &spec).unwrap_err().contains("not a string column"));
         let spec = [ColumnSpec { name: "zz".into(), role: Role::Ip, unless: None }];
         assert!(m.match_batches(&[batch], &spec).unwrap_err().contains("no column"));
     }
