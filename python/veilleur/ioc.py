@@ -635,7 +635,8 @@ def _take_decoded(col: pa.ChunkedArray, rows: pl.Series) -> pa.ChunkedArray:
     parts, lo, start = [], 0, 0
     for chunk, hi, end in zip(col.chunks, cuts, ends):
         if hi > lo:
-            taken = chunk.take((rows.slice(lo, hi - lo) - start).to_arrow())
+            local = rows.slice(lo, hi - lo)
+            taken = chunk.take((local - start if start else local).to_arrow())
             parts.append(taken.dictionary.take(taken.indices))  # (a cast would decode the whole dictionary)
         lo, start = hi, end
     return pa.chunked_array(parts, type=want)
