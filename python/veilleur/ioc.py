@@ -546,9 +546,11 @@ class IocSet:
     ) -> pl.DataFrame:
         """Every (row, column, indicator) match in ``table`` (a polars DataFrame, a pyarrow
         Table, a veilleur table, anything with ``__arrow_c_stream__``). String columns may be
-        Utf8, LargeUtf8, Utf8View or dictionaries of them; a dictionary (a polars Categorical, a
-        pyarrow dictionary column) is matched once per distinct value, and only the rows
-        holding a value that matches are read again.
+        Utf8, LargeUtf8, Utf8View or dictionaries of them; a dictionary (a pyarrow dictionary
+        column, a polars Categorical) is matched once per distinct value, and only the rows
+        holding a value that matches are read again: for many matches against one large table,
+        dictionary-encode its address and host columns once in pyarrow (about 2.5x faster per
+        match on 20M rows; a polars Categorical costs about as much to export as it saves).
 
         ``columns``: ``None`` uses :func:`default_columns`; a list of names gives each the
         role its name implies (``text`` for names it does not know); a mapping gives roles
