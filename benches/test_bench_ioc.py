@@ -28,7 +28,8 @@ does not install offline). No timing is asserted.
 Environment: ``VEILLEUR_BENCH_MB`` (< 50 selects the short mode: 200k rows),
 ``VEILLEUR_BENCH_IOC_ROWS``, ``VEILLEUR_BENCH_IOCS`` (default 100000),
 ``VEILLEUR_BENCH_RANGE_ROWS`` (default 1000000; range joins run one round, no warm-up), ``VEILLEUR_BENCH_SEED``,
-``VEILLEUR_BENCH_ROUNDS``, ``VEILLEUR_BENCH_WARMUP``.
+``VEILLEUR_BENCH_ROUNDS`` (default 3, 1 in short mode), ``VEILLEUR_BENCH_VEILLEUR_ROUNDS`` (veilleur's
+rows: default 7, as ROUNDS in short mode), ``VEILLEUR_BENCH_WARMUP``.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ N_IOCS = int(os.environ.get("VEILLEUR_BENCH_IOCS", "100000"))
 RANGE_ROWS = int(os.environ.get("VEILLEUR_BENCH_RANGE_ROWS", "1000000"))
 SEED = int(os.environ.get("VEILLEUR_BENCH_SEED", "7"))
 ROUNDS = int(os.environ.get("VEILLEUR_BENCH_ROUNDS", "1" if SHORT else "3"))
+# veilleur's runs take well under a second: more rounds steady their median on a shared machine
+VEILLEUR_ROUNDS = int(os.environ.get("VEILLEUR_BENCH_VEILLEUR_ROUNDS", str(ROUNDS if SHORT else max(ROUNDS, 7))))
 WARMUP = int(os.environ.get("VEILLEUR_BENCH_WARMUP", "1"))
 CORES = os.cpu_count() or 1
 
@@ -357,7 +360,7 @@ def test_veilleur(benchmark, bench_data, task):
     subset, cols = VEILLEUR_TASKS[task]
     iocs = bench_data["iocs"] if subset is None else bench_data["subsets"][subset]
     iocs._compiled()
-    h, median = _timed(benchmark, _veilleur(iocs, bench_data["df"], cols), f"ioc {task}")
+    h, median = _timed(benchmark, _veilleur(iocs, bench_data["df"], cols), f"ioc {task}", rounds=VEILLEUR_ROUNDS)
     _record(task, "veilleur", ROWS, median, f"{h.height:,} hits")
     _VEILLEUR_HITS[task] = h
     assert h.height > 0
@@ -372,7 +375,7 @@ def test_veilleur_dictionary(benchmark, bench_data):
     table = pa.table({c: table.column(c).dictionary_encode() for c in cols})
     note = f"columns dictionary-encoded by pyarrow beforehand ({time.perf_counter() - t0:.1f} s, not timed)"
     iocs = bench_data["iocs"]
-    h, median = _timed(benchmark, lambda: iocs.match(table, columns=cols), "ioc ip+cidr+domain (dictionary)")
+    h, median = _timed(benchmark, lambda: iocs.match(table, columns=cols), "ioc ip+cidr+domain (dictionary)", rounds=VEILLEUR_ROUNDS)
     _record("ip+cidr+domain (dictionary)", "veilleur", ROWS, median, f"{h.height:,} hits; {note}")
     want = _VEILLEUR_HITS.get("ip+cidr+domain")
     if want is not None:
