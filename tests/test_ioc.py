@@ -462,13 +462,20 @@ def test_message_skipped_when_url_is_set():
     assert hits_of(s, df) == {(0, "url", "evil.example"), (1, "message", "evil.example")}
 
 
-@pytest.mark.parametrize("layout", ["utf8", "large", "view", "dict", "dict chunks", "polars", "categorical", "chunked"])
+@pytest.mark.parametrize("layout", ["utf8", "large", "view", "dict", "dict chunks", "polars", "polars chunks", "categorical", "chunked"])
 def test_string_layouts(layout):
     s = vl.IocSet(["198.51.100.0/22", "evil.example"])
     ips = ["198.51.101.1", None, "198.51.104.1", "198.51.103.255"]
     doms = ["evil.example", "x.evil.example", None, "notevil.example"]
     if layout == "polars":
         table = pl.DataFrame({"src_ip": ips, "domain": doms})
+    elif layout == "polars chunks":
+        # a frame in several chunks (as vl.read gives one per batch): handed over and gathered
+        # chunk by chunk
+        parts = [pl.DataFrame({"src_ip": ips[a:b], "domain": doms[a:b]}, schema={"src_ip": pl.String, "domain": pl.String})
+                 for a, b in [(0, 1), (1, 1), (1, 3), (3, 4)]]
+        table = pl.concat(parts, rechunk=False)
+        assert table.n_chunks() >= 3
     elif layout == "categorical":
         table = pl.DataFrame({"src_ip": ips, "domain": doms}, schema={"src_ip": pl.Categorical, "domain": pl.Categorical})
     elif layout == "chunked":
@@ -497,6 +504,15 @@ def test_string_layouts(layout):
     assert h.schema["src_ip"] == pl.String
     assert h.select("row", "column", "src_ip").rows() == [(0, "src_ip", "198.51.101.1"), (0, "domain", "198.51.101.1"),
                                                           (1, "domain", None), (3, "src_ip", "198.51.103.255")]
+
+
+def test_rows_split_by_chunk():
+    from veilleur.ioc import _runs_by_chunk
+
+    rows = pl.Series([0, 2, 3, 3, 6, 9], dtype=pl.UInt64)
+    # chunks of 1, 0, 3, 2 and 4 rows: rows 0 | - | 1 2 3 | 4 5 | 6 7 8 9
+    got = [(k, local.to_list()) for k, local in _runs_by_chunk(rows, [1, 0, 3, 2, 4])]
+    assert got == [(0, [0]), (2, [1, 2, 2]), (4, [0, 3])]
 
 
 def test_empty_cases():

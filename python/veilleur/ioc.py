@@ -580,7 +580,7 @@ class IocSet:
             select = df.select
 
             def gather(cols: list[str], idx: pl.Series) -> pl.DataFrame:
-                return df.select(pl.col(cols).gather(idx))
+                return _gather_sorted(df, cols, idx)
         if columns is None:
             specs = default_columns(names)
         elif isinstance(columns, Mapping):
@@ -619,6 +619,36 @@ class IocSet:
                           "ioc", "ioc_kind", "description", "tags", "ioc_source")
 
 
+def _runs_by_chunk(rows: pl.Series, lengths: list[int]) -> Iterator[tuple[int, pl.Series]]:
+    """``rows`` (ascending) split by the chunks of ``lengths``: (chunk, its rows re-based to
+    the chunk's start) for each chunk holding some."""
+    ends, end = [], 0
+    for n in lengths:
+        end += n
+        ends.append(end)
+    cuts = rows.search_sorted(pl.Series(ends, dtype=rows.dtype), side="left").to_list()
+    lo = start = 0
+    for k, (hi, end) in enumerate(zip(cuts, ends)):
+        if hi > lo:
+            local = rows.slice(lo, hi - lo)
+            yield k, (local - start if start else local)
+        lo, start = hi, end
+
+
+def _gather_sorted(df: pl.DataFrame, cols: list[str], rows: pl.Series) -> pl.DataFrame:
+    """``df[cols]`` at ``rows`` (ascending), gathered chunk by chunk: a gather across the chunks
+    of a frame (``vl.read`` gives one per batch) first concatenates them (0.16 s for 1.26M of
+    20M rows in 163 chunks; 0.03 s this way)."""
+    lengths = df.get_column(cols[0]).chunk_lengths() if cols else []
+    if len(lengths) <= 1:
+        return df.select(pl.col(cols).gather(rows))
+    starts = [0]
+    for n in lengths:
+        starts.append(starts[-1] + n)
+    parts = [df.slice(starts[k], lengths[k]).select(pl.col(cols).gather(local)) for k, local in _runs_by_chunk(rows, lengths)]
+    return pl.concat(parts) if parts else df.select(pl.col(cols).gather(rows))
+
+
 def _take_decoded(col: pa.ChunkedArray, rows: pl.Series) -> pa.ChunkedArray:
     """``col.take(rows)`` (``rows`` ascending), a dictionary column decoded to its values.
 
@@ -628,20 +658,11 @@ def _take_decoded(col: pa.ChunkedArray, rows: pl.Series) -> pa.ChunkedArray:
     """
     if not pa.types.is_dictionary(col.type):
         return col.take(rows.to_arrow())
-    want = col.type.value_type
-    ends, end = [], 0
-    for chunk in col.chunks:
-        end += len(chunk)
-        ends.append(end)
-    cuts = rows.search_sorted(pl.Series(ends, dtype=rows.dtype), side="left").to_list()
-    parts, lo, start = [], 0, 0
-    for chunk, hi, end in zip(col.chunks, cuts, ends):
-        if hi > lo:
-            local = rows.slice(lo, hi - lo)
-            taken = chunk.take((local - start if start else local).to_arrow())
-            parts.append(taken.dictionary.take(taken.indices))  # (a cast would decode the whole dictionary)
-        lo, start = hi, end
-    return pa.chunked_array(parts, type=want)
+    parts = []
+    for k, local in _runs_by_chunk(rows, [len(c) for c in col.chunks]):
+        taken = col.chunk(k).take(local.to_arrow())
+        parts.append(taken.dictionary.take(taken.indices))  # (a cast would decode the whole dictionary)
+    return pa.chunked_array(parts, type=col.type.value_type)
 
 
 def _stix_unquote(s: str) -> str:
