@@ -462,7 +462,7 @@ def test_message_skipped_when_url_is_set():
     assert hits_of(s, df) == {(0, "url", "evil.example"), (1, "message", "evil.example")}
 
 
-@pytest.mark.parametrize("layout", ["utf8", "large", "view", "dict", "dict chunks", "polars", "polars chunks", "categorical", "chunked"])
+@pytest.mark.parametrize("layout", ["utf8", "large", "view", "dict", "dict chunks", "polars", "polars chunks", "categorical", "categorical chunks", "enum", "chunked"])
 def test_string_layouts(layout):
     s = vl.IocSet(["198.51.100.0/22", "evil.example"])
     ips = ["198.51.101.1", None, "198.51.104.1", "198.51.103.255"]
@@ -476,6 +476,17 @@ def test_string_layouts(layout):
                  for a, b in [(0, 1), (1, 1), (1, 3), (3, 4)]]
         table = pl.concat(parts, rechunk=False)
         assert table.n_chunks() >= 3
+    elif layout == "categorical chunks":
+        # each chunk's codes cross as they are, with one dictionary: polars' categories, which
+        # also hold values of other frames (interned before, in between: other codes)
+        pl.Series(["zz.example", "198.51.101.9"], dtype=pl.Categorical)
+        parts = [pl.DataFrame({"src_ip": ips[a:b], "domain": doms[a:b]}, schema={"src_ip": pl.Categorical, "domain": pl.Categorical})
+                 for a, b in [(0, 1), (1, 3), (3, 4)]]
+        table = pl.concat(parts, rechunk=False)
+        assert table.n_chunks() == 3
+    elif layout == "enum":
+        values = sorted({v for v in ips + doms if v is not None})
+        table = pl.DataFrame({"src_ip": ips, "domain": doms}, schema={"src_ip": pl.Enum(values), "domain": pl.Enum(values[::-1])})
     elif layout == "categorical":
         table = pl.DataFrame({"src_ip": ips, "domain": doms}, schema={"src_ip": pl.Categorical, "domain": pl.Categorical})
     elif layout == "chunked":
