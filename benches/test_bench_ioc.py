@@ -11,6 +11,8 @@ Tasks and methods (rows/s = table rows / median wall time of a full match of the
 * ``ip+cidr+domain``: veilleur with the whole set on src_ip, dst_ip and domain (the headline);
 * ``ip+cidr+domain (dictionary)``: the same on the three columns dictionary-encoded (a pyarrow
   table, encoded before timing): every distinct value is matched once;
+* ``ip+cidr+domain (Categorical)``: the same on the three columns cast to polars Categorical
+  (before timing);
 * ``exact ip``: veilleur (the exact IPs only) vs polars ``is_in`` and a DuckDB hash join;
 * ``cidr``: veilleur (the CIDRs only) vs polars and DuckDB equi-joins of the masked address,
   one per prefix length, and range joins (polars ``join_where``, DuckDB ``BETWEEN``) run on
@@ -62,7 +64,7 @@ PREFIXES = np.array([16, 20, 22, 24, 26, 28, 30])
 PREFIX_P = np.array([0.01, 0.04, 0.10, 0.50, 0.10, 0.15, 0.10])
 
 RESULTS: dict[tuple[str, str], dict] = {}
-TASK_ORDER = ["ip+cidr+domain", "ip+cidr+domain (dictionary)", "exact ip", "cidr", "domain suffix", "url text"]
+TASK_ORDER = ["ip+cidr+domain", "ip+cidr+domain (dictionary)", "ip+cidr+domain (Categorical)", "exact ip", "cidr", "domain suffix", "url text"]
 
 
 def _ip_text(a: np.ndarray) -> pl.Series:
@@ -377,6 +379,21 @@ def test_veilleur_dictionary(benchmark, bench_data):
     iocs = bench_data["iocs"]
     h, median = _timed(benchmark, lambda: iocs.match(table, columns=cols), "ioc ip+cidr+domain (dictionary)", rounds=VEILLEUR_ROUNDS)
     _record("ip+cidr+domain (dictionary)", "veilleur", ROWS, median, f"{h.height:,} hits; {note}")
+    want = _VEILLEUR_HITS.get("ip+cidr+domain")
+    if want is not None:
+        assert _hitset(h) == _hitset(want)
+
+
+def test_veilleur_categorical(benchmark, bench_data):
+    """The headline on the three columns cast to polars Categorical (cast once, not timed):
+    their codes cross with one dictionary, each category is matched once."""
+    _, cols = VEILLEUR_TASKS["ip+cidr+domain"]
+    t0 = time.perf_counter()
+    frame = bench_data["df"].with_columns(pl.col(list(cols)).cast(pl.Categorical))
+    note = f"columns cast to polars Categorical beforehand ({time.perf_counter() - t0:.1f} s, not timed)"
+    iocs = bench_data["iocs"]
+    h, median = _timed(benchmark, lambda: iocs.match(frame, columns=cols), "ioc ip+cidr+domain (Categorical)", rounds=VEILLEUR_ROUNDS)
+    _record("ip+cidr+domain (Categorical)", "veilleur", ROWS, median, f"{h.height:,} hits; {note}")
     want = _VEILLEUR_HITS.get("ip+cidr+domain")
     if want is not None:
         assert _hitset(h) == _hitset(want)
