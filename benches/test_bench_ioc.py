@@ -368,32 +368,28 @@ def test_veilleur(benchmark, bench_data, task):
     assert h.height > 0
 
 
-def test_veilleur_dictionary(benchmark, bench_data):
-    """The headline on dictionary-encoded columns (a pyarrow table; encoded once, not timed):
-    each distinct value is matched once, then only the rows whose value matches are read."""
-    _, cols = VEILLEUR_TASKS["ip+cidr+domain"]
-    t0 = time.perf_counter()
-    table = bench_data["df"].select(list(cols)).to_arrow()
-    table = pa.table({c: table.column(c).dictionary_encode() for c in cols})
-    note = f"columns dictionary-encoded by pyarrow beforehand ({time.perf_counter() - t0:.1f} s, not timed)"
-    iocs = bench_data["iocs"]
-    h, median = _timed(benchmark, lambda: iocs.match(table, columns=cols), "ioc ip+cidr+domain (dictionary)", rounds=VEILLEUR_ROUNDS)
-    _record("ip+cidr+domain (dictionary)", "veilleur", ROWS, median, f"{h.height:,} hits; {note}")
-    want = _VEILLEUR_HITS.get("ip+cidr+domain")
-    if want is not None:
-        assert _hitset(h) == _hitset(want)
+def _encoded(cols: list[str], df: pl.DataFrame, layout: str):
+    """The headline's columns of ``df`` dictionary-encoded: a pyarrow table of dictionaries, or a
+    polars frame of Categoricals."""
+    if layout == "dictionary":
+        table = df.select(cols).to_arrow()
+        return pa.table({c: table.column(c).dictionary_encode() for c in cols}), "dictionary-encoded by pyarrow"
+    return df.with_columns(pl.col(cols).cast(pl.Categorical)), "cast to polars Categorical"
 
 
-def test_veilleur_categorical(benchmark, bench_data):
-    """The headline on the three columns cast to polars Categorical (cast once, not timed):
-    their codes cross with one dictionary, each category is matched once."""
+@pytest.mark.parametrize("layout", ["dictionary", "Categorical"])
+def test_veilleur_encoded(benchmark, bench_data, layout):
+    """The headline on the three columns dictionary-encoded (a pyarrow dictionary table, or
+    polars Categoricals; encoded once, not timed): each distinct value is matched once, then
+    only the rows whose value matches are read."""
     _, cols = VEILLEUR_TASKS["ip+cidr+domain"]
+    task = f"ip+cidr+domain ({layout})"
     t0 = time.perf_counter()
-    frame = bench_data["df"].with_columns(pl.col(list(cols)).cast(pl.Categorical))
-    note = f"columns cast to polars Categorical beforehand ({time.perf_counter() - t0:.1f} s, not timed)"
+    table, how = _encoded(list(cols), bench_data["df"], layout)
+    note = f"columns {how} beforehand ({time.perf_counter() - t0:.1f} s, not timed)"
     iocs = bench_data["iocs"]
-    h, median = _timed(benchmark, lambda: iocs.match(frame, columns=cols), "ioc ip+cidr+domain (Categorical)", rounds=VEILLEUR_ROUNDS)
-    _record("ip+cidr+domain (Categorical)", "veilleur", ROWS, median, f"{h.height:,} hits; {note}")
+    h, median = _timed(benchmark, lambda: iocs.match(table, columns=cols), f"ioc {task}", rounds=VEILLEUR_ROUNDS)
+    _record(task, "veilleur", ROWS, median, f"{h.height:,} hits; {note}")
     want = _VEILLEUR_HITS.get("ip+cidr+domain")
     if want is not None:
         assert _hitset(h) == _hitset(want)
