@@ -446,7 +446,7 @@ def test_columns_override_and_errors(access_events):
     with pytest.raises(ValueError, match="unknown column role"):
         s.match(df, columns={"who": "ipp"})
     with pytest.raises(TypeError, match="Arrow"):
-        s._compiled().match_table(object(), [])
+        s._compiled().match_tables([object()], [("src_ip", "ip", None)])
     # the engine's per-column entry takes one table per column, from any iterable
     m = s._compiled()
     t = pl.DataFrame({"src_ip": ["1.2.3.4"]})

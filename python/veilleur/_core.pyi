@@ -62,10 +62,6 @@ class RawIocMatcher:
     """Normalised indicators compiled into matchers; ids are positions in the lists."""
     def __init__(self, kinds: list[str], values: list[str]) -> None: ...
     def __len__(self) -> int: ...
-    def match_table(self, table: Any, columns: list[tuple[str, str, str | None]]) -> ArrowTable:
-        """Hits (row u64, column, ioc u32, value, matched) of ``table`` on ``columns``, a list
-        of ``(column, role, unless)``; the GIL is released while matching."""
-        ...
     def match_tables(self, tables: Iterable[Any], columns: list[tuple[str, str, str | None]]) -> ArrowTable:
         """Hits of the ``i``-th table of ``tables`` (an iterable, e.g. a generator; the same
         rows each) on ``columns[i]``, each table taken, imported, matched and dropped in turn,

@@ -65,23 +65,10 @@ impl RawIocMatcher {
         self.inner.len()
     }
 
-    /// Match `table` (any object with `__arrow_c_stream__`) on `columns`, a list of
-    /// `(column, role, unless)`; returns the hits (row, column, ioc, value, matched).
-    fn match_table(
-        &self,
-        py: Python<'_>,
-        table: &Bound<'_, PyAny>,
-        columns: Vec<(String, String, Option<String>)>,
-    ) -> PyResult<ArrowTable> {
-        let specs = specs(columns)?;
-        let (_schema, batches) = import_table(table)?;
-        let hits = py.detach(|| self.inner.match_batches(&batches, &specs)).map_err(PyValueError::new_err)?;
-        Ok(ArrowTable::new(ioc::hits_schema(), hits))
-    }
-
-    /// Match the `i`-th table of `tables` (an iterable: the same rows, a table per column) on
-    /// `columns[i]`, and return all the hits in row order, a row's hits in the order of
-    /// `columns`. Each table is taken from the iterable, imported, matched and dropped before
+    /// Match the `i`-th table of `tables` (an iterable of objects with `__arrow_c_stream__`:
+    /// the same rows, a table per column) on `columns[i]`, a `(column, role, unless)`, and
+    /// return the hits (row, column, ioc, value, matched) in row order, a row's hits in the
+    /// order of `columns`. Each table is taken from the iterable, imported, matched and dropped before
     /// the next: a generator makes each export live only while its column is matched.
     fn match_tables(
         &self,
