@@ -21,7 +21,7 @@ pub(super) enum Col<'a> {
         nulls: Option<NullBuffer>,
         values: Box<Col<'a>>,
         dictionary: &'a ArrayRef,
-        /// the number of values
+        /// the number of values (`dictionary.len()`, a virtual call, kept out of the row loop)
         n: usize,
         matches: Option<Arc<[bool]>>,
     },
@@ -37,6 +37,23 @@ pub(super) enum Keys<'a> {
     I16(&'a [i16]),
     I32(&'a [i32]),
     I64(&'a [i64]),
+}
+
+/// `$e` with `$k` bound to the key slice of `$keys`, whatever its key type (one copy of `$e`
+/// per type).
+macro_rules! each_key_type {
+    ($keys:expr, $k:ident => $e:expr) => {
+        match $keys {
+            Keys::U8($k) => $e,
+            Keys::U16($k) => $e,
+            Keys::U32($k) => $e,
+            Keys::U64($k) => $e,
+            Keys::I8($k) => $e,
+            Keys::I16($k) => $e,
+            Keys::I32($k) => $e,
+            Keys::I64($k) => $e,
+        }
+    };
 }
 
 impl<'a> Keys<'a> {
@@ -66,31 +83,13 @@ impl<'a> Keys<'a> {
     /// array).
     #[inline]
     fn get(&self, i: usize) -> usize {
-        match self {
-            Keys::U8(k) => k[i].index(),
-            Keys::U16(k) => k[i].index(),
-            Keys::U32(k) => k[i].index(),
-            Keys::U64(k) => k[i].index(),
-            Keys::I8(k) => k[i].index(),
-            Keys::I16(k) => k[i].index(),
-            Keys::I32(k) => k[i].index(),
-            Keys::I64(k) => k[i].index(),
-        }
+        each_key_type!(self, k => k[i].index())
     }
 
     /// Rows `rows` (valid rows only when `valid` is given: the keys' validity) whose value
     /// `k` has `wanted[k]`, in order.
     fn rows_where(&self, rows: Range<usize>, valid: Option<&NullBuffer>, wanted: &[bool]) -> Vec<usize> {
-        match self {
-            Keys::U8(k) => rows_where(k, rows, valid, wanted),
-            Keys::U16(k) => rows_where(k, rows, valid, wanted),
-            Keys::U32(k) => rows_where(k, rows, valid, wanted),
-            Keys::U64(k) => rows_where(k, rows, valid, wanted),
-            Keys::I8(k) => rows_where(k, rows, valid, wanted),
-            Keys::I16(k) => rows_where(k, rows, valid, wanted),
-            Keys::I32(k) => rows_where(k, rows, valid, wanted),
-            Keys::I64(k) => rows_where(k, rows, valid, wanted),
-        }
+        each_key_type!(self, k => rows_where(k, rows, valid, wanted))
     }
 }
 
