@@ -509,21 +509,12 @@ def test_string_layouts(layout):
         t = {"utf8": pa.string(), "large": pa.large_string(), "view": pa.string_view(), "dict": pa.dictionary(pa.int8(), pa.string())}[layout]
         table = pa.table({"src_ip": pa.array(ips).cast(t), "domain": pa.array(doms).cast(t)})
     assert hits_of(s, table) == {(0, "src_ip", "198.51.100.0/22"), (0, "domain", "evil.example"), (1, "domain", "evil.example"), (3, "src_ip", "198.51.100.0/22")}
-    # the kept columns are gathered from the table as it is (a pyarrow take, or polars where
-    # pyarrow has no take for the type), categories as strings
+    # the kept columns are taken from the table as it is (by the engine, batch by batch),
+    # categories and dictionaries as strings
     h = s.match(table)
     assert h.schema["src_ip"] == pl.String
     assert h.select("row", "column", "src_ip").rows() == [(0, "src_ip", "198.51.101.1"), (0, "domain", "198.51.101.1"),
                                                           (1, "domain", None), (3, "src_ip", "198.51.103.255")]
-
-
-def test_rows_split_by_chunk():
-    from veilleur.ioc import _runs_by_chunk
-
-    rows = pl.Series([0, 2, 3, 3, 6, 9], dtype=pl.UInt64)
-    # chunks of 1, 0, 3, 2 and 4 rows: rows 0 | - | 1 2 3 | 4 5 | 6 7 8 9
-    got = [(k, local.to_list()) for k, local in _runs_by_chunk(rows, [1, 0, 3, 2, 4])]
-    assert got == [(0, [0]), (2, [1, 2, 2]), (4, [0, 3])]
 
 
 def test_empty_cases():

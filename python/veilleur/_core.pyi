@@ -62,11 +62,12 @@ class RawIocMatcher:
     """Normalised indicators compiled into matchers; ids are positions in the lists."""
     def __init__(self, kinds: list[str], values: list[str]) -> None: ...
     def __len__(self) -> int: ...
-    def match_tables(self, tables: Iterable[Any], columns: list[tuple[str, str, str | None]]) -> ArrowTable:
+    def match_tables(self, tables: Iterable[Any], columns: list[tuple[str, str, str | None]], keep: int = 0) -> ArrowTable:
         """Hits of the ``i``-th table of ``tables`` (an iterable, e.g. a generator; the same
         rows each) on ``columns[i]``, each table taken, imported, matched and dropped in turn,
         merged in row order (a row's hits in the order of ``columns``); the GIL is released
-        while matching."""
+        while matching. ``keep`` more tables follow, of the same rows: their columns at each
+        hit's row come first in the hits (dictionaries decoded to their values)."""
         ...
 
 # ---------------------------------------------------------------------------------------------

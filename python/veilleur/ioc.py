@@ -568,12 +568,6 @@ class IocSet:
         if isinstance(table, pa.Table):
             names = table.column_names
             select = table.select
-
-            def gather(cols: list[str], idx: pl.Series) -> pl.DataFrame:
-                try:
-                    return pl.DataFrame({c: _take_decoded(table.column(c), idx) for c in cols})
-                except pa.ArrowNotImplementedError:  # no take for some types (string views)
-                    return pl.DataFrame(table.select(cols)).select(pl.all().gather(idx))
         else:
             df = table if isinstance(table, pl.DataFrame) else pl.DataFrame(table)
             names = df.columns
@@ -581,9 +575,6 @@ class IocSet:
 
             def select(cols: list[str]) -> pa.Table:
                 return polars_table(df.select(cols), dictionaries)
-
-            def gather(cols: list[str], idx: pl.Series) -> pl.DataFrame:
-                return _gather_sorted(df, cols, idx)
         if columns is None:
             specs = default_columns(names)
         elif isinstance(columns, Mapping):
@@ -593,13 +584,6 @@ class IocSet:
         missing = [c for c, _, _ in specs if c not in names]
         if missing:
             raise ValueError(f"no column {missing[0]!r} in the table (columns: {', '.join(names)})")
-        # one column (and the column its `unless` names) crosses to the engine at a time: polars
-        # copies the views of what it exports, so a wide export would cost memory and time; the
-        # engine merges the columns' hits into row order
-        # (a generator: the engine takes each column's table when it comes to it, and drops it
-        # before the next, with whatever its export allocated)
-        tables = (arrow_source(select(list(dict.fromkeys([c] + ([u] if u else [])))), "table") for c, _, u in specs)
-        raw = pl.DataFrame(self._compiled().match_tables(tables, specs))
         prov_types = {
             "file": pl.String, "line": pl.UInt64, "offset": pl.UInt64,
             "ts": pl.Datetime("us", "UTC"), "source": pl.String, "host": pl.String,
@@ -607,65 +591,21 @@ class IocSet:
         wanted = keep if keep is not None else ("src_ip", "dst_ip", "user")
         keep_cols = [c for c in wanted if c in names and c not in prov_types]
         present = [c for c in prov_types if c in names] + keep_cols
-        idx = raw["row"]
-        parts = []
-        if present:
-            gathered = gather(present, idx)
-            cat = [c for c in present if isinstance(gathered.schema[c], (pl.Categorical, pl.Enum))]
-            parts.append(gathered.with_columns(pl.col(cat).cast(pl.String)) if cat else gathered)
-        parts.append(raw.select("row", "column", "value", "matched"))
+        # one column (and the column its `unless` names) crosses to the engine at a time: polars
+        # copies the views of what it exports, so a wide export would cost memory and time; the
+        # engine merges the columns' hits into row order
+        # (a generator: the engine takes each column's table when it comes to it, and drops it
+        # before the next, with whatever its export allocated)
+        # then the engine takes the provenance and kept columns at the hits' rows (a column at a
+        # time as well; dictionaries and Categoricals decoded), on all cores
+        crossing = [list(dict.fromkeys([c] + ([u] if u else []))) for c, _, u in specs] + [[c] for c in present]
+        tables = (arrow_source(select(cols), "table") for cols in crossing)
+        raw = pl.DataFrame(self._compiled().match_tables(tables, specs, len(present)))
         iocs = self.to_frame().drop("first_seen")
-        parts.append(iocs.select(pl.all().gather(raw["ioc"])).drop("ioc_id"))
-        out = pl.concat(parts, how="horizontal")
+        out = pl.concat([raw.drop("ioc"), iocs.select(pl.all().gather(raw["ioc"])).drop("ioc_id")], how="horizontal")
         out = out.with_columns([pl.lit(None, dtype=t).alias(c) for c, t in prov_types.items() if c not in names])
         return out.select(*prov_types, *keep_cols, "row", "column", "value", "matched",
                           "ioc", "ioc_kind", "description", "tags", "ioc_source")
-
-
-def _runs_by_chunk(rows: pl.Series, lengths: list[int]) -> Iterator[tuple[int, pl.Series]]:
-    """``rows`` (ascending) split by the chunks of ``lengths``: (chunk, its rows re-based to
-    the chunk's start) for each chunk holding some."""
-    ends, end = [], 0
-    for n in lengths:
-        end += n
-        ends.append(end)
-    cuts = rows.search_sorted(pl.Series(ends, dtype=rows.dtype), side="left").to_list()
-    lo = start = 0
-    for k, (hi, end) in enumerate(zip(cuts, ends)):
-        if hi > lo:
-            local = rows.slice(lo, hi - lo)
-            yield k, (local - start if start else local)
-        lo, start = hi, end
-
-
-def _gather_sorted(df: pl.DataFrame, cols: list[str], rows: pl.Series) -> pl.DataFrame:
-    """``df[cols]`` at ``rows`` (ascending), gathered chunk by chunk when some are strings: a
-    gather of strings across the chunks of a frame (``vl.read`` gives one per batch) first
-    concatenates them (0.16 s for 1.26M of 20M rows in 163 chunks; 0.03 s this way)."""
-    lengths = df.get_column(cols[0]).chunk_lengths() if cols else []
-    if len(lengths) <= 1 or not any(df.schema[c] in (pl.String, pl.Binary) for c in cols):
-        return df.select(pl.col(cols).gather(rows))  # (fixed-width columns gather fast as they are)
-    starts = [0]
-    for n in lengths:
-        starts.append(starts[-1] + n)
-    parts = [df.slice(starts[k], lengths[k]).select(pl.col(cols).gather(local)) for k, local in _runs_by_chunk(rows, lengths)]
-    return pl.concat(parts) if parts else df.select(pl.col(cols).gather(rows))
-
-
-def _take_decoded(col: pa.ChunkedArray, rows: pl.Series) -> pa.ChunkedArray:
-    """``col.take(rows)`` (``rows`` ascending), a dictionary column decoded to its values.
-
-    A dictionary column is taken chunk by chunk, each chunk's rows decoded with its own
-    dictionary: a take over chunks with different dictionaries (an Arrow file, a parquet file's
-    row groups) would first unify them all, and a polars Categorical cast costs twice a decode.
-    """
-    if not pa.types.is_dictionary(col.type):
-        return col.take(rows.to_arrow())
-    parts = []
-    for k, local in _runs_by_chunk(rows, [len(c) for c in col.chunks]):
-        taken = col.chunk(k).take(local.to_arrow())
-        parts.append(taken.dictionary.take(taken.indices))  # (a cast would decode the whole dictionary)
-    return pa.chunked_array(parts, type=col.type.value_type)
 
 
 def _stix_unquote(s: str) -> str:

@@ -18,6 +18,7 @@ pub mod ip;
 pub mod pipeline;
 pub mod report;
 pub mod simd;
+pub mod take;
 #[cfg(test)]
 mod test_rng;
 pub mod time;

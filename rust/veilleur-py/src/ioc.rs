@@ -70,11 +70,16 @@ impl RawIocMatcher {
     /// return the hits (row, column, ioc, value, matched) in row order, a row's hits in the
     /// order of `columns`. Each table is taken from the iterable, imported, matched and dropped before
     /// the next: a generator makes each export live only while its column is matched.
+    /// `keep`: that many more tables follow, of the same rows (a column or a few each): their
+    /// columns at each hit's row come first in the hits (dictionaries decoded to their values),
+    /// each table taken and dropped as those of `columns` are.
+    #[pyo3(signature = (tables, columns, keep=0))]
     fn match_tables(
         &self,
         py: Python<'_>,
         tables: &Bound<'_, PyAny>,
         columns: Vec<(String, String, Option<String>)>,
+        keep: usize,
     ) -> PyResult<ArrowTable> {
         let specs = specs(columns)?;
         let mut parts = Vec::with_capacity(specs.len());
@@ -85,11 +90,22 @@ impl RawIocMatcher {
             drop(table);
             parts.push(py.detach(|| self.inner.match_batches(&batches, &[spec])).map_err(PyValueError::new_err)?);
         }
+        let hits = py.detach(|| ioc::merge_hits(&parts)).map_err(PyValueError::new_err)?;
+        drop(parts);
+        let (mut fields, mut kept) = (Vec::new(), vec![Vec::new(); hits.len()]);
+        for _ in 0..keep {
+            let table = tables.next().ok_or_else(|| PyValueError::new_err("fewer tables than columns"))??;
+            let (schema, batches) = import_table(&table)?;
+            drop(table);
+            let taken = py.detach(|| ioc::columns_at_hits(&hits, &schema, &batches)).map_err(PyValueError::new_err)?;
+            fields.extend(veilleur_core::take::decoded_schema(&schema).fields().iter().cloned());
+            kept.iter_mut().zip(taken).for_each(|(k, t)| k.extend(t));
+        }
         if tables.next().is_some() {
             return Err(PyValueError::new_err("more tables than columns"));
         }
-        let hits = py.detach(|| ioc::merge_hits(&parts)).map_err(PyValueError::new_err)?;
-        Ok(ArrowTable::new(ioc::hits_schema(), hits))
+        let (schema, hits) = ioc::hits_with_columns(hits, fields, kept).map_err(PyValueError::new_err)?;
+        Ok(ArrowTable::new(schema, hits))
     }
 }
 

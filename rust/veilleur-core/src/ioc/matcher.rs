@@ -723,6 +723,36 @@ pub fn merge_hits(parts: &[Vec<RecordBatch>]) -> Result<Vec<RecordBatch>, String
     groups.into_par_iter().map(|g| merge_group(&g, rows)).collect()
 }
 
+/// The columns of `schema` (a table of the matched rows, as `batches`) at the rows of each
+/// batch of `hits` (batches of [`hits_schema`], in row order): per hits batch, one array per
+/// column, dictionaries decoded (see [`crate::take::take_rows`]). The hits batches are taken
+/// on all cores.
+pub fn columns_at_hits(hits: &[RecordBatch], schema: &SchemaRef, batches: &[RecordBatch]) -> Result<Vec<Vec<ArrayRef>>, String> {
+    hits.par_iter().map(|h| crate::take::take_rows(schema, batches, h.column(0).as_primitive::<UInt64Type>().values())).collect()
+}
+
+/// `hits` with the columns `fields` first, `kept[i]` holding those of batch `i` (from
+/// [`columns_at_hits`]): the provenance and addresses a hits table shows.
+pub fn hits_with_columns(
+    hits: Vec<RecordBatch>,
+    fields: Vec<arrow_schema::FieldRef>,
+    kept: Vec<Vec<ArrayRef>>,
+) -> Result<(SchemaRef, Vec<RecordBatch>), String> {
+    if let Some(f) = fields.iter().find(|f| hits_schema().field_with_name(f.name()).is_ok()) {
+        return Err(format!("a column to keep is named {:?}, as a column of the hits", f.name()));
+    }
+    let schema = Arc::new(Schema::new(fields.into_iter().chain(hits_schema().fields().iter().cloned()).collect::<Vec<_>>()));
+    let batches = hits
+        .into_iter()
+        .zip(kept)
+        .map(|(h, mut cols)| {
+            cols.extend(h.columns().iter().cloned());
+            RecordBatch::try_new(schema.clone(), cols).map_err(|e| e.to_string())
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok((schema, batches))
+}
+
 /// One group of [`merge_hits`]: `(part, batch)` by first row, each part's batches in order.
 /// Each batch is a run, the runs ordered by part (a stable sort keeps a part's batches in
 /// order), so a tie goes to the earlier part, or to the earlier batch of the same part.

@@ -14,7 +14,7 @@ pub mod text;
 #[cfg(target_arch = "x86_64")]
 pub mod v4_ssse3;
 
-pub use matcher::{hits_schema, merge_hits, IocMatcher, Role};
+pub use matcher::{columns_at_hits, hits_schema, hits_with_columns, merge_hits, IocMatcher, Role};
 pub use normalize::{guess_kind, normalize, refang};
 
 /// Kinds of indicators.
