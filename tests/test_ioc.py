@@ -236,7 +236,7 @@ def test_uri_string_hash_ua_email():
             "user_agent": [UA, UA.lower(), UA + " ", "curl/8"],
             "sha256": [None, h, h.upper(), "0" * 64],
             "user": [None, "Admin@Update-Zimbra.example", "admin", "x@y.example"],
-            "message": [None, None, f"uploaded file sha256={h}", f"uploaded file sha256={h}"],  # skipped where url is set
+            "message": [None, None, f"uploaded file sha256={h}", f"uploaded file sha256={h}"],  # no `source`: all read
         }
     )
     got = {(r, c, i[:12]) for r, c, i in hits_of(s, df)}
@@ -248,6 +248,7 @@ def test_uri_string_hash_ua_email():
         (1, "user", "admin@update"),
         (2, "url", "/service/ext"),  # a substring of the path
         (2, "sha256", h[:12]),
+        (2, "message", h[:12]),
         (3, "message", h[:12]),
     }
 
@@ -410,11 +411,55 @@ def test_match_access_log(access_events):
     row = fl.filter(pl.col("ioc") == "138.199.34.206").row(0, named=True)
     assert row["hits"] == 2 and row["rows"] == 2 and row["ioc_kind"] == "ip"
     assert str(row["first_seen"]) == "2022-06-30 08:00:00+00:00" and str(row["last_seen"]) == "2022-06-30 10:00:00+00:00"
+    # access logs do not name their host: the clients are counted apart
+    assert (row["hosts"], row["src_ips"]) == (0, 1)
+    cidr = fl.filter(pl.col("ioc") == "198.51.100.0/22").row(0, named=True)
+    assert (cidr["hits"], cidr["src_ips"]) == (1, 1)
     fl2 = vl.first_last_seen(h, by=["ioc", "src_ip"])
     shell = fl2.filter(pl.col("ioc") == "/zimbraAdmin/0MVzAe6pgwe5go1D.jsp").sort("src_ip")
     assert shell["src_ip"].to_list() == ["10.0.0.130", "138.199.34.206"]
     with pytest.raises(ValueError, match="no column 'nope'"):
         vl.first_last_seen(h, by=["nope"])
+
+
+MAILBOX = [
+    "2022-09-05 03:27:05,001 INFO  [qtp1335505684-446:https://mail.chu-exemple.fr/service/soap/SendMsgRequest] "
+    "[name=user@chu-exemple.fr;mid=2;ip=10.1.1.1;] mailop - Sending message to bad@evil.org via relay 198.51.100.17",
+    "2022-09-05 03:27:06,001 INFO  [MailboxPurge] [name=user@chu-exemple.fr;mid=2;] mailop - Sending message to bad@evil.org via relay 198.51.100.17",
+]
+
+
+def test_message_read_unless_it_is_the_request_line(tmp_path):
+    # a mailbox.log thread names the URL it serves (events `url`), and its message says
+    # something else: it is read; an access log's message is its request line: not read
+    (tmp_path / "mailbox.log").write_text("\n".join(MAILBOX) + "\n")
+    (tmp_path / "access.log").write_text(ACCESS[3] + "\n")
+    ev = vl.read(tmp_path, tz="Europe/Paris").events
+    s = vl.IocSet(["198.51.100.17", "bad@evil.org", "198.51.101.9"])
+    for table in (ev, ev.to_arrow(), ev.lazy()):
+        h = s.match(table)
+        got = sorted((r["source"], r["line"], r["column"], r["ioc"]) for r in h.iter_rows(named=True))
+        assert got == [
+            ("combined", 1, "url", "198.51.101.9"),
+            ("zimbra_mailbox", 1, "message", "198.51.100.17"),
+            ("zimbra_mailbox", 1, "message", "bad@evil.org"),
+            ("zimbra_mailbox", 2, "message", "198.51.100.17"),
+            ("zimbra_mailbox", 2, "message", "bad@evil.org"),
+        ]
+    assert ev.filter(pl.col("source") == "zimbra_mailbox")["url"].null_count() == 1  # the first row has one
+    # a table without `source` has its messages read on every row
+    plain = ev.select("url", "message")
+    assert ev["source"][0] == "combined"
+    assert {(r, c) for r, c in s.match(plain).select("row", "column").rows()} >= {(0, "url"), (0, "message")}
+
+
+def test_match_accepts_lazy_frames_one_name_and_null_columns():
+    s = vl.IocSet(["1.2.3.4"])
+    df = pl.DataFrame({"src_ip": [None, None], "dst_ip": ["1.2.3.4", None], "who": ["1.2.3.4", "x"]})
+    assert s.match(df.lazy()).select("row", "column").rows() == [(0, "dst_ip")]
+    assert s.match(df, columns="who").select("row", "column").rows() == [(0, "who")]
+    # an all-null column (polars Null, pyarrow null) holds nothing to match
+    assert s.match(pa.table({"src_ip": pa.nulls(2), "dst_ip": ["1.2.3.4", None]})).select("row", "column", "src_ip").rows() == [(0, "dst_ip", None)]
 
 
 def test_first_last_seen_hosts():
@@ -429,6 +474,7 @@ def test_first_last_seen_hosts():
     h = s.match(df)
     fl = vl.first_last_seen(h)
     assert fl.select("ioc", "hits", "hosts").rows() == [("evil.example", 3, 2)]
+    assert "src_ips" not in fl.columns  # no src_ip in these hits
     assert fl["first_seen"].dt.epoch("us").to_list() == [1] and fl["last_seen"].dt.epoch("us").to_list() == [4]
 
 
@@ -456,10 +502,20 @@ def test_columns_override_and_errors(access_events):
         m.match_tables((x for x in [t, t]), [("src_ip", "ip", None)])
 
 
-def test_message_skipped_when_url_is_set():
+def test_message_skipped_when_it_is_the_request_line():
     s = vl.IocSet(["evil.example"])
-    df = pl.DataFrame({"url": ["http://evil.example/", None], "message": ['"GET http://evil.example/ HTTP/1.1" 200', "dns query evil.example"]})
-    assert hits_of(s, df) == {(0, "url", "evil.example"), (1, "message", "evil.example")}
+    df = pl.DataFrame(
+        {
+            "source": ["combined", "fortigate", "combined", "zimbra_nginx"],
+            "url": ["http://evil.example/", "http://evil.example/x", None, "/a"],
+            "message": ['"GET http://evil.example/ HTTP/1.1" 200', "URL belongs to evil.example, denied", "dns query evil.example", '"GET /a?u=evil.example HTTP/1.1" 200'],
+        }
+    )
+    want = {(0, "url", "evil.example"), (1, "url", "evil.example"), (1, "message", "evil.example"), (2, "message", "evil.example")}
+    assert hits_of(s, df) == want
+    assert hits_of(s, df.with_columns(pl.col("source").cast(pl.Categorical))) == want
+    # without `source` nothing says which messages are request lines: all are read
+    assert hits_of(s, df.drop("source")) == want | {(0, "message", "evil.example"), (3, "message", "evil.example")}
 
 
 @pytest.mark.parametrize("layout", ["utf8", "large", "view", "dict", "dict chunks", "polars", "polars chunks", "categorical", "categorical chunks", "enum", "chunked"])

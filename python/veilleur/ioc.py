@@ -568,22 +568,42 @@ class IocSet:
         if isinstance(table, pa.Table):
             names = table.column_names
             select = table.select
+            null_typed = {f.name for f in table.schema if pa.types.is_null(f.type)}
+
+            def request_lines() -> pl.Series:
+                return _request_line_rows(pl.from_arrow(table.select(["source", "url"])))  # type: ignore[arg-type]
         else:
+            if isinstance(table, pl.LazyFrame):
+                table = table.collect()
             df = table if isinstance(table, pl.DataFrame) else pl.DataFrame(table)
             names = df.columns
+            null_typed = {c for c, t in df.schema.items() if t == pl.Null}
             dictionaries: dict = {}
 
             def select(cols: list[str]) -> pa.Table:
                 return polars_table(df.select(cols), dictionaries)
+
+            def request_lines() -> pl.Series:
+                return _request_line_rows(df)
         if columns is None:
             specs = default_columns(names)
         elif isinstance(columns, Mapping):
             specs = [(c, "text" if r == "url" else r, None) for c, r in columns.items()]
         else:
-            specs = [(c, _role_of(c) or "text", None) for c in columns]
+            specs = [(c, _role_of(c) or "text", None) for c in ([columns] if isinstance(columns, str) else columns)]
         missing = [c for c, _, _ in specs if c not in names]
         if missing:
             raise ValueError(f"no column {missing[0]!r} in the table (columns: {', '.join(names)})")
+        # `message` unless `url`: only the rows of access logs, whose message is their request
+        # line, are skipped (found from `source`); without `source`, message is read everywhere
+        specs = [(c, r, (_REQUEST_LINE if "source" in names else None) if u == "url" and c == "message" else u) for c, r, u in specs]
+        specs = [sp for sp in specs if sp[0] not in null_typed]  # all null: nothing to match
+
+        def crossing(c: str, u: str | None) -> pa.Table:
+            if u == _REQUEST_LINE:
+                mask = request_lines()
+                return pa.table({c: select([c]).column(0), _REQUEST_LINE: pa.chunked_array(mask)})
+            return select(list(dict.fromkeys([c] + ([u] if u else []))))
         prov_types = {
             "file": pl.String, "line": pl.UInt64, "offset": pl.UInt64,
             "ts": pl.Datetime("us", "UTC"), "source": pl.String, "host": pl.String,
@@ -598,8 +618,7 @@ class IocSet:
         # before the next, with whatever its export allocated)
         # then the engine takes the provenance and kept columns at the hits' rows (a column at a
         # time as well; dictionaries and Categoricals decoded), on all cores
-        crossing = [list(dict.fromkeys([c] + ([u] if u else []))) for c, _, u in specs] + [[c] for c in present]
-        tables = (arrow_source(select(cols), "table") for cols in crossing)
+        tables = (arrow_source(t, "table") for t in [*(crossing(c, u) for c, _, u in specs), *(select([c]) for c in present)])
         raw = pl.DataFrame(self._compiled().match_tables(tables, specs, len(present)))
         iocs = self.to_frame().drop("first_seen")
         out = pl.concat([raw.drop("ioc"), iocs.select(pl.all().gather(raw["ioc"])).drop("ioc_id")], how="horizontal")
@@ -715,6 +734,20 @@ def _role_of(name: str) -> str | None:
     return None
 
 
+# the formats whose events `message` is the request line (`"GET /url HTTP/1.1" 200`), which
+# repeats `url`
+REQUEST_LINE_SOURCES = ("common", "combined", "zimbra_access", "zimbra_nginx")
+_REQUEST_LINE = "__veilleur_request_line"
+
+
+def _request_line_rows(df: pl.DataFrame) -> pl.Series:
+    """True on the rows whose message is an access log's request line (``source`` one of
+    :data:`REQUEST_LINE_SOURCES`, ``url`` set), null elsewhere: the engine skips a cell where
+    its ``unless`` column is valid."""
+    repeats = pl.col("source").cast(pl.String).is_in(REQUEST_LINE_SOURCES) & pl.col("url").is_not_null()
+    return df.select(pl.when(repeats).then(True).alias(_REQUEST_LINE)).to_series()
+
+
 def default_columns(names: Iterable[str]) -> list[tuple[str, str, str | None]]:
     """Which columns :meth:`IocSet.match` reads, and how, from the column names alone:
 
@@ -723,8 +756,9 @@ def default_columns(names: Iterable[str]) -> list[tuple[str, str, str | None]]:
     * ``domain``: domain, fqdn, sni, server_name, hostname, qname, dns_query (not ``host``:
       in the events schema it is the device that wrote the line);
     * ``text``: url, uri, request, referrer/referer, query, message, msg, cmdline;
-      ``message`` is skipped on rows where ``url`` is set (an access log's message repeats
-      its request line);
+      ``message`` is skipped on the rows of access logs whose ``url`` is set (``source`` one of
+      :data:`REQUEST_LINE_SOURCES`: their message is the request line, which repeats the URL);
+      a table without ``source`` has its messages read on every row;
     * ``user_agent``: user_agent, useragent, http_user_agent, agent;
     * ``email``: user, email, sender, recipient, mail_from, rcpt_to, from, to, account;
     * ``hash``: md5, sha1, sha256, hash, file_hash.
@@ -745,8 +779,11 @@ def first_last_seen(hits: pl.DataFrame, by: Iterable[str] = ("ioc",)) -> pl.Data
     """Per group of ``by`` (default: per indicator; any hit column can be added, e.g.
     ``["ioc", "src_ip"]``): ``ioc_kind`` (when ``ioc`` is a key), ``first_seen`` and
     ``last_seen`` (min and max ``ts``), ``hits`` (hit count), ``rows`` (distinct rows),
-    ``hosts`` (distinct non-null ``host``), ``columns`` (the columns that matched, sorted).
-    Sorted by first_seen, then the keys."""
+    ``hosts`` (distinct non-null ``host``: the devices that wrote the lines, null for the
+    formats that do not name theirs, such as access logs), ``src_ips`` (distinct non-null
+    ``src_ip``, when the hits have it: the clients, or the internal hosts that reached an
+    indicator), ``columns`` (the columns that matched, sorted). Sorted by first_seen, then
+    the keys."""
     keys = list(by)
     missing = [k for k in keys if k not in hits.columns]
     if missing:
@@ -760,6 +797,7 @@ def first_last_seen(hits: pl.DataFrame, by: Iterable[str] = ("ioc",)) -> pl.Data
         pl.len().cast(pl.UInt64).alias("hits"),
         pl.col("row").n_unique().cast(pl.UInt64).alias("rows"),
         pl.col("host").drop_nulls().n_unique().cast(pl.UInt64).alias("hosts"),
+        *([pl.col("src_ip").drop_nulls().n_unique().cast(pl.UInt64).alias("src_ips")] if "src_ip" in hits.columns else []),
         pl.col("column").unique().sort().alias("columns"),
     ]
     return hits.group_by(keys).agg(aggs).sort(["first_seen", *keys], nulls_last=True)
