@@ -462,6 +462,20 @@ def test_match_accepts_lazy_frames_one_name_and_null_columns():
     assert s.match(pa.table({"src_ip": pa.nulls(2), "dst_ip": ["1.2.3.4", None]})).select("row", "column", "src_ip").rows() == [(0, "dst_ip", None)]
 
 
+def test_format_tables_columns_by_name():
+    golden = Path(__file__).parent / "golden"
+    squid = vl.read(golden / "squid" / "native.log")["squid"]
+    s = vl.IocSet(["198.51.100.151", "www.example.net"])
+    h = s.match(squid)
+    assert sorted(set(h.select("line", "column", "ioc").rows())) == [
+        (2, "peer", "198.51.100.151"), (2, "url", "www.example.net"), (2, "url_host", "www.example.net")]
+    mb = vl.read(golden / "zimbra_mailbox" / "mboximport.log", tz="Europe/Paris")["zimbra_mailbox"]
+    s = vl.IocSet(["10.10.2.14", "2001:db8::14", {"type": "user_agent", "value": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/104.0"}])
+    got = set(s.match(mb).select("line", "column", "ioc_kind").rows())
+    # oip holds a list ("10.10.2.14, 10.10.1.5") or an IPv6 in capitals; ua is unescaped (`;;`)
+    assert {(11, "oip", "ip"), (11, "ua", "user_agent"), (13, "oip", "ip")} <= got
+
+
 def test_first_last_seen_hosts():
     s = vl.IocSet(["evil.example"])
     df = pl.DataFrame(
