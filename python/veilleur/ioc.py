@@ -146,7 +146,13 @@ class IocSet:
 
     Guessing (no type): ``a/len`` cidr, an IP (optionally ``:port``) ip, ``scheme://`` url,
     32/40/64 hex digits md5/sha1/sha256, ``x@domain`` email, a leading ``/`` uri, a dotted
-    name ending in a letter label domain, ``host/path`` url, anything else string.
+    name ending in a letter label domain (``evil.com:8080`` too: the port is dropped and not
+    matched, as for ``ip:port``), ``host/path`` url, anything else string. A name whose last
+    label is an executable, script, web-page, archive or document extension that is not a
+    delegated TLD (``cmd.exe``, ``shell.aspx``, ``index.php``, ``payload.ps1``, ``lib.dll``)
+    is a file name: string; so are ``x.sh`` and ``poc.py`` although ``sh`` and ``py`` are
+    TLDs (in IR lists they are scripts; give the type ``domain`` for such a domain), while
+    ``pl``, ``so``, ``zip``, ``app``… names stay domains.
 
     **Matching rules** (:meth:`match`, in Rust):
 
@@ -252,6 +258,10 @@ class IocSet:
             return False
         if kind is None:
             kind = _core.guess_ioc_kind(value)
+        if kind == "domain":  # evil.com:8080: the host (the port is not matched, as for ip:port)
+            host, sep, port = _core.refang(value).rpartition(":")
+            if sep and port.isdigit() and len(port) <= 5 and int(port) <= 65535 and ":" not in host:
+                value = host
         try:
             k, v = _core.normalize_ioc(kind, value)
         except ValueError as e:
