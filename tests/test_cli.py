@@ -106,6 +106,21 @@ def test_hunt_with_iocs(tmp_path: Path) -> None:
     assert "2 indicators" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
 
 
+def test_hunt_misp_context_needs_include_context(tmp_path: Path) -> None:
+    event = {"Event": {"info": "webshell campaign", "Attribute": [
+        {"uuid": "u1", "type": "uri", "to_ids": True, "value": SHELL},
+        {"uuid": "u2", "type": "ip-src", "to_ids": False, "value": ATTACKER, "comment": "seen scanning, context"},
+    ]}}
+    iocs = write(tmp_path, "event.json", json.dumps(event))
+    code, _, stderr = run_cli("hunt", DEMO, "--tz", "Europe/Paris", "--iocs", iocs, "-o", tmp_path / "a", "--quiet")
+    assert code == 0, stderr
+    assert "1 invalid entries skipped" in stderr and "--include-context" in stderr
+    assert pl.read_parquet(tmp_path / "a" / "ioc_seen.parquet")["ioc"].to_list() == [SHELL]
+    code, _, stderr = run_cli("hunt", DEMO, "--tz", "Europe/Paris", "--iocs", iocs, "--include-context", "-o", tmp_path / "b", "--quiet")
+    assert code == 0 and "invalid" not in stderr, stderr
+    assert set(pl.read_parquet(tmp_path / "b" / "ioc_seen.parquet")["ioc"].to_list()) == {ATTACKER, SHELL}
+
+
 def test_hunt_without_a_known_mail_server(tmp_path: Path) -> None:
     logs = write(tmp_path, "logs/access_log.2022-09-06", (DEMO / "opt/zimbra/log/access_log.2022-09-06").read_bytes()).parent
     code, _, stderr = run_cli("hunt", logs, "-o", tmp_path / "out")
@@ -261,7 +276,9 @@ def test_usage_errors_stay_2(tmp_path: Path) -> None:
     "name, content, reason",
     [
         ("bad.json", '{"type": "bundle", "objects": [', "not valid JSON"),
-        ("novalue.csv", "type,description\nip,attacker\n", "no value column"),
+        ("novalue.csv", "type,description\nip,attacker\n", "no value column in the header (type, description)"),
+        ("novalue-fr.csv", "type;commentaire\nip;attaquant\n", "no value column in the header (type, commentaire)"),
+        ("other.json", '{"foo": 1}', "expected STIX 2.1"),
         ("allbad.csv", "value,type\n1.2.3,ip\n999.1.1.1,ip\n", "none of its 2 entries"),
         ("empty.txt", "# nothing\n\n", "no indicators found"),
     ],

@@ -345,13 +345,16 @@ def test_from_misp_event():
         ("sha256", "2786d2dc738529a34ecde10ffeda69b7f40762bf13e7771451f13a24ab7fc5fe"),
         ("sha256", "f9b20324f4239a8c82042d8207e35776d6777b6305974964cd9ccc09d431b845"),
         ("md5", "d41d8cd98f00b204e9800998ecf8427e"),
-        ("user_agent", UA),
         ("email", "admin@update-zimbra.example"),
     }
     nc = next(i for i in s if i.value == "52.90.92.82")
     assert "kill-chain:command-and-control" in nc.tags and "tlp:amber" in nc.tags
     assert nc.sources == ["CERT-Santé (exercise) — Zimbra CVE-2022-37042 mboximport campaign"]
-    assert s.invalid.select("line", "value").rows() == [(34, "999.1.1.1"), (36, "HKLM\\Software\\x")]
+    # the generic user agent is to_ids false: context, reported, loaded on request
+    assert s.invalid.select("line", "value").rows() == [(30, UA), (34, "999.1.1.1"), (36, "HKLM\\Software\\x")]
+    assert "to_ids_only=False" in s.invalid["reason"][0]
+    everything = vl.IocSet.from_file(DATA / "cve-2022-37042.misp.json", to_ids_only=False)
+    assert {(i.kind, i.value) for i in everything} == got | {("user_agent", UA)}
 
 
 def test_stix_and_misp_merge():

@@ -142,38 +142,19 @@ def _progress(args: argparse.Namespace) -> Progress:
 
 # -------------------------------------------------------------------------------------- IOCs
 
-def _csv_header_without_value(path: Path) -> list[str] | None:
-    """The header of a CSV/TSV that names columns (``type``, ``description``…) but no value
-    column; ``None`` when the file has a value column or no header at all."""
-    try:
-        first = path.read_text(encoding="utf-8-sig").split("\n", 1)[0].strip("\r")
-    except (OSError, UnicodeDecodeError):
-        return None
-    delim = "\t" if (path.suffix.lower() == ".tsv" or "\t" in first) else ","
-    head = [h.strip().lower() for h in first.split(delim)]
-    values = {"value", "indicator", "ioc", "observable"}
-    known = {"type", "kind", "ioc_type", "indicator_type", "description", "context", "comment", "tags", "tag",
-             "source", "first_seen", "firstseen", "confidence"}
-    if values & set(head):
-        return None
-    words = all(re.fullmatch(r"[a-z_][a-z0-9_ -]*", h or "x") for h in head)
-    if known & set(head) or (len(head) > 1 and words):
-        return head
-    return None
-
-
-def _load_ioc_file(path: str) -> IocSet:
+def _load_ioc_file(path: str, include_context: bool = False) -> IocSet:
     p = Path(path)
     if not p.is_file():
         raise CliError(f"no such file or directory: {path}" if not p.exists() else f"{path}: not a file")
-    if p.suffix.lower() in (".csv", ".tsv") and (head := _csv_header_without_value(p)) is not None:
-        raise CliError(f"{path}: the header ({', '.join(head)}) has no value column (value, indicator, ioc or observable)")
     try:
-        iocs = IocSet.from_file(p)
+        iocs = IocSet.from_file(p, to_ids_only=not include_context)
     except json.JSONDecodeError as e:
         raise CliError(f"{path}: not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from e
     except UnicodeDecodeError as e:
         raise CliError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from e
+    except ValueError as e:  # a CSV header without a value column, JSON neither STIX nor MISP
+        msg = str(e).removeprefix(f"{p}: ")
+        raise CliError(f"{path}: {msg}") from e
     except (AttributeError, TypeError, KeyError) as e:
         raise CliError(f"{path}: not a STIX 2.1 bundle nor a MISP event export ({type(e).__name__}: {e})") from e
     bad = iocs.invalid
@@ -194,21 +175,22 @@ def _where(row: dict) -> str:
     return printable(f"{loc}: {row['reason']}")
 
 
-def load_iocs(paths: Sequence[str] | None) -> IocSet | None:
+def load_iocs(paths: Sequence[str] | None, include_context: bool = False) -> IocSet | None:
     """The indicators of every ``--iocs`` file, merged; ``None`` without any. Raises
-    :class:`CliError` for a file that cannot be used; warns about skipped entries."""
+    :class:`CliError` for a file that cannot be used; warns about skipped entries.
+    ``include_context`` loads MISP attributes whose ``to_ids`` is false."""
     if not paths:
         return None
     merged = IocSet()
     for p in paths:
-        merged.update(_load_ioc_file(p))
+        merged.update(_load_ioc_file(p, include_context))
     return merged
 
 
 # ------------------------------------------------------------------------------------- hunt
 
 def _run_hunt(args: argparse.Namespace, progress: Progress) -> tuple[IocSet | None, hunts.HuntResult]:
-    iocs = load_iocs(args.iocs)  # before reading: a bad IOC file fails fast
+    iocs = load_iocs(args.iocs, args.include_context)  # before reading: a bad IOC file fails fast
     bundle = _read_bundle(args, progress)
     with progress.phase("hunting"):
         bundle.release_tables(keep=hunts.TABLES)  # memory: the hunts read events and these two tables
@@ -424,6 +406,8 @@ def _hunt_options() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
     p.add_argument("--iocs", action="append", metavar="FILE",
                    help="indicators: .csv/.tsv, .json (STIX 2.1 bundle or MISP event) or text, one per line; repeatable")
+    p.add_argument("--include-context", action="store_true",
+                   help="also load MISP attributes whose to_ids is false (context, skipped by default)")
     p.add_argument("--mail-server", metavar="IP", help="the Zimbra mailbox server's address (default: the nginx proxy's upstream)")
     p.add_argument("--quiet", action="store_true", help="no progress display and no summary on stdout")
     return p

@@ -11,6 +11,7 @@ are Rust (``veilleur._core``), so both sides agree on every rule.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import encodings.idna
 import io
 import json
@@ -46,9 +47,26 @@ TYPE_ALIASES: dict[str, str | None] = {
     "email-src": "email", "email-dst": "email", "email-addr": "email", "email_address": "email", "mail": "email",
     "query": "string", "text": "string", "str": "string", "pattern": "string", "keyword": "string",
     "filename": "string",
+    "ip_address": "ip", "ipaddress": "ip", "domain_name": "domain", "hostname|port": "domain",
+    "filehash-md5": "md5", "filehash-sha1": "sha1", "filehash-sha256": "sha256",
+    "md5_hash": "md5", "sha1_hash": "sha1", "sha256_hash": "sha256",
+    # a hash of unknown algorithm: md5, sha1 or sha256 by its length
+    "hash": "hash", "filehash": "hash", "file_hash": "hash",
     "http_status": None, "zip_entry": None, "dir": None, "process": None, "file_modified": None,
-    "regkey": None, "mutex": None, "yara": None, "sigma": None, "snort": None,
+    "regkey": None, "mutex": None, "yara": None, "sigma": None, "snort": None, "sha512": None, "sha-512": None,
+    "filehash-sha512": None, "filehash-pehash": None, "filehash-imphash": None, "imphash": None, "ssdeep": None,
+    "cve": None, "ja3": None, "filepath": None,
 }
+_NO_TYPE = object()
+
+
+def _type_alias(name: Any) -> str | None | object:
+    """The kind a type name maps to (``"hash"``: by length), ``None`` (recognised, not
+    matchable), or ``_NO_TYPE``. Case is ignored, and ``IP Address`` is ``ip_address``."""
+    key = str(name).strip().lower()
+    if key in TYPE_ALIASES:
+        return TYPE_ALIASES[key]
+    return TYPE_ALIASES.get(_norm_name(key), _NO_TYPE)
 
 
 @dataclass
@@ -116,11 +134,18 @@ def _split_tags(t: Any) -> list[str]:
 class IocSet:
     """A set of normalised indicators, compiled once into Rust matchers.
 
-    **Loading.** ``IocSet(values)`` takes strings (kind guessed) or mappings with ``value``
-    and optionally ``type``/``kind``, ``description``, ``tags``, ``source``, ``first_seen``;
-    :meth:`from_file` picks :meth:`from_csv` (``.csv``/``.tsv``), :meth:`from_stix` or
-    :meth:`from_misp` (``.json``, by content) or :meth:`from_text`. Entries that cannot be
-    used are listed in :attr:`invalid` (file, line, value, reason), never raised.
+    **Loading.** ``IocSet(values)`` takes one string, an iterable of strings (kind guessed,
+    or ``kind``) or of mappings with a value key (``value``, ``indicator``, ``ioc``… as CSV
+    headers) and optionally ``type``/``kind``, ``description``, ``tags``, ``source``,
+    ``first_seen``, or one mapping of types to values (``{"ip": [...], "domain": [...]}``;
+    an unknown type's values are reported in :attr:`invalid`); anything else raises
+    TypeError. :meth:`from_file` picks :meth:`from_csv` (``.csv``/``.tsv``),
+    :meth:`from_stix` or :meth:`from_misp` (``.json``, by content) or :meth:`from_text`.
+    Entries that cannot be used are listed in :attr:`invalid` (file, line, value, reason),
+    never raised; a file that is not what its loader reads (a CSV header without a value
+    column, JSON that is neither STIX nor MISP) raises ValueError. Type names are veilleur's
+    kinds or aliases (MISP types, ``ipv4``, ``IP Address``, ``hostname``, ``FQDN``, OTX's
+    ``FileHash-SHA256``…, case ignored); ``hash`` is md5/sha1/sha256 by its length.
     Duplicates (same kind and normalised value) merge and keep every description, tag and
     source.
 
@@ -146,7 +171,13 @@ class IocSet:
 
     Guessing (no type): ``a/len`` cidr, an IP (optionally ``:port``) ip, ``scheme://`` url,
     32/40/64 hex digits md5/sha1/sha256, ``x@domain`` email, a leading ``/`` uri, a dotted
-    name ending in a letter label domain, ``host/path`` url, anything else string.
+    name ending in a letter label domain (``evil.com:8080`` too: the port is dropped and not
+    matched, as for ``ip:port``), ``host/path`` url, anything else string. A name whose last
+    label is an executable, script, web-page, archive or document extension that is not a
+    delegated TLD (``cmd.exe``, ``shell.aspx``, ``index.php``, ``payload.ps1``, ``lib.dll``)
+    is a file name: string; so are ``x.sh`` and ``poc.py`` although ``sh`` and ``py`` are
+    TLDs (in IR lists they are scripts; give the type ``domain`` for such a domain), while
+    ``pl``, ``so``, ``zip``, ``app``… names stay domains.
 
     **Matching rules** (:meth:`match`, in Rust):
 
@@ -186,7 +217,7 @@ class IocSet:
 
     def __init__(
         self,
-        iocs: Iterable[str | Mapping[str, Any]] = (),
+        iocs: str | Iterable[str | Mapping[str, Any]] | Mapping[str, Any] = (),
         *,
         kind: str | None = None,
         source: str | None = None,
@@ -195,21 +226,56 @@ class IocSet:
         self._invalid: list[Invalid] = []
         self._matcher: _core.RawIocMatcher | None = None
         self._frame: pl.DataFrame | None = None
+        if isinstance(iocs, str):
+            iocs = [iocs]
+        elif isinstance(iocs, Mapping):
+            if not _is_entry(iocs):
+                self._add_kind_map(iocs, source)
+                return
+            iocs = [iocs]
+        elif isinstance(iocs, (bytes, bytearray)) or not isinstance(iocs, Iterable):
+            raise TypeError(
+                "IocSet takes a string, an iterable of strings or mappings, or a mapping of kind to values "
+                f"(e.g. {{'ip': ['203.0.113.7']}}), not {type(iocs).__name__}"
+            )
         for i, item in enumerate(iocs):
             if isinstance(item, str):
                 self.add(item, kind=kind, source=source, line=i + 1)
             elif isinstance(item, Mapping):
+                e = {_norm_name(str(k)): v for k, v in item.items()}
+                value = next((e[k] for k in _VALUE_COLUMNS if e.get(k) not in (None, "")), "")
                 self.add(
-                    str(item.get("value", "")),
-                    kind=item.get("type") or item.get("kind") or kind,
-                    description=item.get("description") or item.get("comment") or item.get("context"),
-                    tags=item.get("tags"),
-                    source=item.get("source") or source,
-                    first_seen=item.get("first_seen"),
+                    str(value),
+                    kind=next((e[k] for k in _TYPE_COLUMNS if e.get(k)), None) or kind,
+                    description=e.get("description") or e.get("comment") or e.get("context"),
+                    tags=e.get("tags"),
+                    source=e.get("source") or source,
+                    first_seen=e.get("first_seen"),
                     line=i + 1,
                 )
             else:
-                self._invalid.append(Invalid(None, i + 1, repr(item), "not a string or a mapping"))
+                self._invalid.append(Invalid(None, i + 1, repr(item), f"not a string or a mapping ({type(item).__name__})"))
+
+    def _add_kind_map(self, kinds: Mapping[Any, Any], source: str | None) -> None:
+        """``{kind: values}``: each key a kind or a known type name, each value a string or an
+        iterable of strings."""
+        if kinds and all(_type_alias(k) is _NO_TYPE for k in kinds):
+            raise ValueError(
+                f"a mapping given to IocSet is one indicator (a key among {', '.join(_VALUE_COLUMNS)}) or "
+                f"indicator types mapped to values (e.g. {{'ip': [...], 'domain': [...]}}); got keys: "
+                f"{', '.join(map(str, kinds))}"
+            )
+        for k, values in kinds.items():
+            if isinstance(values, str):
+                values = [values]
+            elif isinstance(values, (bytes, bytearray, Mapping)) or not isinstance(values, Iterable):
+                self._invalid.append(Invalid(None, None, repr(values), f"the values of {k!r} are not a string or a list of strings"))
+                continue
+            for i, v in enumerate(values):
+                if isinstance(v, str):
+                    self.add(v, str(k), source=source, line=i + 1)
+                else:
+                    self._invalid.append(Invalid(None, i + 1, repr(v), f"not a string ({type(v).__name__}) in the values of {k!r}"))
 
     # ---------------------------------------------------------------------------------- adding
 
@@ -231,20 +297,25 @@ class IocSet:
         raw = value
         if kind is not None:
             key = str(kind).strip().lower()
-            if key not in TYPE_ALIASES:
+            mapped = _type_alias(kind)
+            if mapped is _NO_TYPE:
                 self._invalid.append(Invalid(file, line, raw, f"unknown indicator type {kind!r}"))
                 return False
-            mapped = TYPE_ALIASES[key]
             if mapped is None:
                 self._invalid.append(Invalid(file, line, raw, f"indicator type {kind!r} cannot be matched in logs"))
                 return False
-            if "|" in key and "|" in value:  # ip-dst|port, filename|sha256
+            if "|" in key and "|" in value:  # ip-dst|port, hostname|port, filename|sha256
                 left, _, right = value.partition("|")
-                value = left if key.startswith("ip") else right
-            kind = mapped
+                value = left if key.endswith("|port") or key.startswith("ip") else right
+            kind = str(mapped)
         if not value or not value.strip():
             self._invalid.append(Invalid(file, line, raw, "empty value"))
             return False
+        if kind == "hash":
+            kind = _core.guess_ioc_kind(value.strip())
+            if kind not in ("md5", "sha1", "sha256"):
+                self._invalid.append(Invalid(file, line, raw, "a hash must be 32, 40 or 64 hexadecimal digits (md5, sha1, sha256)"))
+                return False
         try:
             value = _to_ascii(kind, value)
         except UnicodeError as e:
@@ -252,6 +323,10 @@ class IocSet:
             return False
         if kind is None:
             kind = _core.guess_ioc_kind(value)
+        if kind == "domain":  # evil.com:8080: the host (the port is not matched, as for ip:port)
+            host, sep, port = _core.refang(value).rpartition(":")
+            if sep and port.isdigit() and len(port) <= 5 and int(port) <= 65535 and ":" not in host:
+                value = host
         try:
             k, v = _core.normalize_ioc(kind, value)
         except ValueError as e:
@@ -289,19 +364,31 @@ class IocSet:
     # --------------------------------------------------------------------------------- loaders
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike[str], **kw: Any) -> IocSet:
+    def from_file(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        to_ids_only: bool = True,
+        include_expired: bool = False,
+        **kw: Any,
+    ) -> IocSet:
         """Load a file by its extension and content: ``.csv``/``.tsv`` → :meth:`from_csv`;
-        ``.json`` → :meth:`from_stix` for a STIX bundle (``"type": "bundle"``), else
-        :meth:`from_misp`; anything else → :meth:`from_text`."""
+        ``.json`` → :meth:`from_stix` for STIX 2.1 (a bundle, a list of STIX objects or one
+        object), :meth:`from_misp` for a MISP export, else ValueError; anything else →
+        :meth:`from_text`. ``to_ids_only`` goes to :meth:`from_misp`, ``include_expired``
+        to :meth:`from_stix` (the other loaders ignore them); other keywords go to the loader."""
         p = Path(path)
         suffix = p.suffix.lower()
         if suffix in (".csv", ".tsv"):
             return cls.from_csv(p, **kw)
         if suffix == ".json":
-            doc = json.loads(p.read_text(encoding="utf-8"))
-            if isinstance(doc, dict) and doc.get("type") == "bundle":
-                return cls.from_stix(p, **kw)
-            return cls.from_misp(p, **kw)
+            text, doc = _read_json(p)
+            fmt = _json_format(doc)
+            if fmt == "stix":
+                return cls._load_stix(p, text, doc, include_expired=include_expired, **kw)
+            if fmt == "misp":
+                return cls._load_misp(p, text, doc, to_ids_only=to_ids_only, **kw)
+            raise ValueError(f"{p}: {_JSON_EXPECTED}")
         return cls.from_text(p, **kw)
 
     @classmethod
@@ -319,45 +406,70 @@ class IocSet:
 
     @classmethod
     def from_csv(cls, path: str | os.PathLike[str], *, delimiter: str | None = None, source: str | None = None) -> IocSet:
-        """CSV or TSV with a header naming a ``value`` column (also ``indicator``, ``ioc``)
-        and optionally ``type`` (``kind``, ``ioc_type``; guessed per row when absent or
-        empty), ``description`` (``context``, ``comment``), ``tags`` (separated by ``,``
+        """CSV/TSV with a header naming the value column (``value``, ``indicator``,
+        ``indicator_value``, ``ioc``, ``ioc_value``, ``observable``, ``observable_value`` or
+        ``data``; case, spaces and ``-`` ignored: ``Indicator Value`` is ``indicator_value``)
+        and optionally ``type`` (``indicator_type``, ``ioc_type``, ``observable_type``,
+        ``kind``; guessed per row when absent or empty; ``hash`` is md5/sha1/sha256 by its
+        length), ``description`` (``context``, ``comment``), ``tags`` (separated by ``,``
         ``;`` or ``|``), ``source``, ``first_seen`` and ``confidence`` (kept as a
-        ``confidence:<value>`` tag). The delimiter is a tab for ``.tsv`` or a header with tabs, else a
-        comma. A file without such a header is read as one value per row (first column)."""
+        ``confidence:<value>`` tag).
+
+        The delimiter (unless given) is sniffed from the header line among tab, ``;``, ``,``
+        and ``|`` (a tab for ``.tsv``): the one that gives a value column, else the one that
+        splits the line into column names. A header of several column names without a value
+        column raises ValueError (naming the columns found and the accepted names). A file
+        without a header is read as one value per row (first column); a one-column file
+        whose first line is a header word (``value``, ``ioc``, ``indicators``, ``domain``,
+        ``ips``…) skips it. Lines starting with ``#`` are skipped; the line reported for an
+        invalid entry is the line in the file where its row starts."""
         s = cls()
         fname = os.fspath(path)
+        src = source or Path(path).name
         text = Path(path).read_text(encoding="utf-8-sig")
-        first = text.split("\n", 1)[0]
+        lines = text.split("\n")
+        first = next((ln.rstrip("\r") for ln in lines if ln.strip() and not ln.startswith("#")), "")
         if delimiter is None:
-            delimiter = "\t" if (fname.lower().endswith(".tsv") or "\t" in first) else ","
-        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+            delimiter = "\t" if fname.lower().endswith(".tsv") else _sniff_delimiter(first)
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+        rows: list[tuple[int, list[str]]] = []
+        end = 0
+        for row in reader:
+            rows.append((end + 1, row))  # the physical line where the row starts
+            end = reader.line_num
+        rows = [(n, r) for n, r in rows if any(c.strip() for c in r) and not r[0].startswith("#")]
         if not rows:
             return s
-        head = [h.strip().lower() for h in rows[0]]
+        header_cells = rows[0][1]
+        head = [_norm_name(h) for h in header_cells]
 
-        def col(*names: str) -> int | None:
+        def col(names: Iterable[str]) -> int | None:
             for nm in names:
                 if nm in head:
                     return head.index(nm)
             return None
 
-        iv = col("value", "indicator", "ioc", "observable")
+        iv = col(_VALUE_COLUMNS)
         if iv is None:
-            for n, row in enumerate(rows, 1):
-                if row and row[0].strip() and not row[0].startswith("#"):
-                    s.add(row[0].strip(), source=source or Path(path).name, file=fname, line=n)
+            if len(head) > 1 and _looks_like_header(head):
+                raise ValueError(
+                    f"{fname}: no value column in the header ({', '.join(h.strip() for h in header_cells)}); "
+                    f"name the indicators' column one of: {', '.join(_VALUE_COLUMNS)}"
+                )
+            if len(head) == 1 and head[0] in _SINGLE_HEADERS:
+                rows = rows[1:]
+            for n, row in rows:
+                if row[0].strip():
+                    s.add(row[0].strip(), source=src, file=fname, line=n)
             return s
-        it, idesc = col("type", "kind", "ioc_type", "indicator_type"), col("description", "context", "comment")
-        itags, isrc, ifs = col("tags", "tag"), col("source",), col("first_seen", "firstseen")
-        iconf = col("confidence")
+        it, idesc = col(_TYPE_COLUMNS), col(("description", "context", "comment", "comments"))
+        itags, isrc, ifs = col(("tags", "tag")), col(("source",)), col(("first_seen", "firstseen"))
+        iconf = col(("confidence",))
 
         def get(row: list[str], i: int | None) -> str | None:
             return row[i].strip() if i is not None and i < len(row) and row[i].strip() else None
 
-        for n, row in enumerate(rows[1:], 2):
-            if not any(c.strip() for c in row) or row[0].startswith("#"):
-                continue
+        for n, row in rows[1:]:
             value = get(row, iv)
             if value is None:
                 s._invalid.append(Invalid(fname, n, delimiter.join(row), "no value"))
@@ -366,55 +478,90 @@ class IocSet:
             if get(row, iconf):
                 tags.append(f"confidence:{get(row, iconf)}")
             s.add(value, get(row, it), description=get(row, idesc), tags=tags,
-                  source=get(row, isrc) or source or Path(path).name, first_seen=get(row, ifs), file=fname, line=n)
+                  source=get(row, isrc) or src, first_seen=get(row, ifs), file=fname, line=n)
         return s
 
     @classmethod
-    def from_stix(cls, path: str | os.PathLike[str], *, source: str | None = None) -> IocSet:
-        """A STIX 2.1 bundle: ``indicator`` objects with STIX patterns (every ``=``
-        comparison of ``ipv4-addr:value``, ``ipv6-addr:value``, ``domain-name:value``,
+    def from_stix(
+        cls, path: str | os.PathLike[str], *, source: str | None = None, include_expired: bool = False
+    ) -> IocSet:
+        """STIX 2.1: a bundle, a JSON list of STIX objects or a single object.
+
+        ``indicator`` objects with STIX patterns: every ``=`` comparison (and each value of
+        ``IN ('a', 'b')``) of ``ipv4-addr:value``, ``ipv6-addr:value``, ``domain-name:value``,
         ``url:value``, ``email-addr:value``, ``file:hashes.'MD5'|'SHA-1'|'SHA-256'``,
         ``file:name``, ``network-traffic:dst_ref.value``/``src_ref.value``, the HTTP
-        extension's ``request_value`` and ``User-Agent`` header, joined by ``OR``/``AND``),
-        and the SCOs of ``observed-data`` (embedded ``objects`` or ``object_refs`` into the
-        bundle, network-traffic ``src_ref``/``dst_ref`` followed). The line reported is the
-        line of the object's ``id`` in the file."""
+        extension's ``request_value`` and ``User-Agent`` header, joined by ``OR``/``AND``;
+        ``ISSUBSET 'net/len'`` on an address gives a cidr. Comparisons that only constrain a
+        type or protocol (``network-traffic:dst_ref.type = 'ipv4-addr'``) are accepted
+        silently; other operators, negations and properties are reported in :attr:`invalid`.
+        Indicators that are ``revoked`` are not loaded, nor (unless ``include_expired``)
+        those whose ``valid_until`` is past; both are reported in :attr:`invalid`.
+
+        ``observed-data``: the SCOs (embedded ``objects`` or ``object_refs`` into the bundle,
+        network-traffic ``src_ref``/``dst_ref`` followed); SCO types other than addresses,
+        domain names, URLs, e-mail addresses, file hashes and network traffic are reported.
+
+        The line reported is the line where the object starts in the file."""
+        text, doc = _read_json(Path(path))
+        if _json_format(doc) != "stix":
+            raise ValueError(f"{os.fspath(path)}: not STIX 2.1 (a bundle, a list of STIX objects or one STIX object)")
+        return cls._load_stix(Path(path), text, doc, source=source, include_expired=include_expired)
+
+    @classmethod
+    def _load_stix(
+        cls, path: Path, text: str, doc: Any, *, source: str | None = None, include_expired: bool = False
+    ) -> IocSet:
         fname = os.fspath(path)
-        text = Path(path).read_text(encoding="utf-8")
-        doc = json.loads(text)
         s = cls()
-        src_default = source or Path(path).name
-        objects = doc.get("objects", []) if isinstance(doc, dict) else []
-        by_id = {o.get("id"): o for o in objects if isinstance(o, dict)}
-        idents = {o["id"]: o.get("name") for o in objects if isinstance(o, dict) and o.get("type") == "identity" and "id" in o}
+        src_default = source or path.name
+        if isinstance(doc, dict) and doc.get("type") == "bundle":
+            objects, where = doc.get("objects") or [], "bundle"
+        elif isinstance(doc, list):
+            objects, where = doc, "list"
+        else:
+            objects, where = [doc], "object"
+        dicts = [o for o in objects if isinstance(o, dict)]
+        starts = _json_object_lines(text, where)
+        if len(starts) != len(dicts):  # an unusual layout (duplicate keys…): the line of the object's id
+            starts = [_line_of_id(text, o.get("id")) for o in dicts]
+        by_id = {o.get("id"): o for o in dicts}
+        idents = {o["id"]: o.get("name") for o in dicts if o.get("type") == "identity" and "id" in o}
+        now = dt.datetime.now(dt.timezone.utc)
 
-        def line_of(oid: str | None) -> int | None:
-            if not oid:
-                return None
-            i = text.find(f'"{oid}"')
-            return text.count("\n", 0, i) + 1 if i >= 0 else None
-
-        for o in objects:
-            if not isinstance(o, dict):
-                continue
+        for o, ln in zip(dicts, starts):
             t = o.get("type")
-            ln = line_of(o.get("id"))
+            if t not in ("indicator", "observed-data"):
+                continue
             src = idents.get(o.get("created_by_ref")) or src_default
             tags = list(o.get("labels", [])) + list(o.get("indicator_types", []))
             desc = " — ".join(x for x in (o.get("name"), o.get("description")) if x) or None
+            shown = o.get("pattern") or o.get("id") or t
+            if o.get("revoked") is True:
+                s._invalid.append(Invalid(fname, ln, shown, f"{t} revoked by its producer (revoked: true)"))
+                continue
+            until = _stix_time(o.get("valid_until")) if t == "indicator" else None
+            if until is not None and until <= now and not include_expired:
+                s._invalid.append(Invalid(fname, ln, shown, f"expired: valid_until {o['valid_until']} is past "
+                                                            "(include_expired=True loads it)"))
+                continue
+
+            def add(kind: str, value: str, first_seen: Any, ln: int | None = ln) -> None:
+                s.add(value, kind, description=desc, tags=tags, source=src, first_seen=first_seen, file=fname, line=ln)
+
             if t == "indicator":
                 if o.get("pattern_type", "stix") != "stix":
                     s._invalid.append(Invalid(fname, ln, o.get("pattern", ""), f"pattern type {o.get('pattern_type')!r} is not supported"))
                     continue
                 found = _stix_comparisons(o.get("pattern", ""))
-                if not found:
+                if all(kind == "" for kind, _, _ in found):
                     s._invalid.append(Invalid(fname, ln, o.get("pattern", ""), "no usable comparison in the pattern"))
                 for kind, value, why in found:
                     if kind is None:
                         s._invalid.append(Invalid(fname, ln, value, why))
-                    else:
-                        s.add(value, kind, description=desc, tags=tags, source=src, first_seen=o.get("valid_from"), file=fname, line=ln)
-            elif t == "observed-data":
+                    elif kind:
+                        add(kind, value, o.get("valid_from"))
+            else:
                 scos: list[dict[str, Any]] = []
                 emb = o.get("objects")
                 if isinstance(emb, dict):
@@ -422,24 +569,53 @@ class IocSet:
                     lookup = {**by_id, **emb}
                 else:
                     lookup = by_id
-                scos.extend(by_id[r] for r in o.get("object_refs", []) if r in by_id)
+                for r in o.get("object_refs", []):
+                    if r in by_id:
+                        scos.append(by_id[r])
+                    else:
+                        s._invalid.append(Invalid(fname, ln, str(r), "object_refs names an object that is not in the file"))
+                problems: dict[tuple[str, str], None] = {}
                 for sco in scos:
-                    for kind, value in _sco_values(sco, lookup):
-                        s.add(value, kind, description=desc, tags=tags, source=src, first_seen=o.get("first_observed"), file=fname, line=ln)
+                    values, bad = _sco_values(sco, lookup)
+                    for kind, value in values:
+                        add(kind, value, o.get("first_observed"))
+                    problems.update(dict.fromkeys(bad))
+                for value, why in problems:
+                    s._invalid.append(Invalid(fname, ln, value, why))
         return s
 
     @classmethod
-    def from_misp(cls, path: str | os.PathLike[str], *, source: str | None = None) -> IocSet:
-        """A MISP event export (``{"Event": …}``, a list of them, or ``{"response": […]}``):
-        every attribute of the event and of its objects. Types: ip-src, ip-dst (cidr when
-        written with ``/``), ip-src|port and ip-dst|port (the IP; the port is not matched),
-        domain, hostname, domain|ip (both), url, link, uri, md5, sha1, sha256,
-        filename|md5/sha1/sha256 (the hash), user-agent, email, email-src, email-dst; other
-        types are reported in :attr:`invalid`. Tags are the event's and the attribute's;
-        the source is the event's creator organisation and ``info``."""
+    def from_misp(
+        cls, path: str | os.PathLike[str], *, source: str | None = None, to_ids_only: bool = True
+    ) -> IocSet:
+        """A MISP export (``{"Event": …}``, a bare event, a list of them, ``{"response": […]}``
+        or a restSearch ``{"response": {"Attribute": […]}}``): every attribute of the event
+        and of its objects.
+
+        Loaded types: ip-src, ip-dst (cidr when written with ``/``), ip-src|port,
+        ip-dst|port and hostname|port (the address or host; the port is not matched),
+        domain, hostname, domain|ip (both), url, uri, md5, sha1, sha256,
+        filename|md5/sha1/sha256 (the hash), malware-sample (its MD5), filename (a string),
+        user-agent, email, email-src, email-dst. Every other type is reported in
+        :attr:`invalid`: context types (``text``, ``link``, ``comment``, ``other``,
+        ``attachment``, ``vulnerability``…) as context, the rest as not matchable or not
+        supported.
+
+        Attributes (or objects) marked ``deleted`` are skipped silently (they are no longer
+        part of the event). Attributes whose ``to_ids`` is false are context for analysts,
+        not detection: unless ``to_ids_only=False`` they are not loaded and are reported in
+        :attr:`invalid` (an attribute without ``to_ids`` is loaded). Tags are the event's and
+        the attribute's; the source is the event's creator organisation and ``info``."""
+        text, doc = _read_json(Path(path))
+        if _json_format(doc) != "misp":
+            raise ValueError(f"{os.fspath(path)}: not a MISP export ({{\"Event\": …}}, a list of events or {{\"response\": …}})")
+        return cls._load_misp(Path(path), text, doc, source=source, to_ids_only=to_ids_only)
+
+    @classmethod
+    def _load_misp(
+        cls, path: Path, text: str, doc: Any, *, source: str | None = None, to_ids_only: bool = True
+    ) -> IocSet:
         fname = os.fspath(path)
-        text = Path(path).read_text(encoding="utf-8")
-        doc = json.loads(text)
         if isinstance(doc, dict) and "response" in doc:
             doc = doc["response"]
         events = doc if isinstance(doc, list) else [doc]
@@ -454,24 +630,47 @@ class IocSet:
         for ev in events:
             ev = ev.get("Event", ev) if isinstance(ev, dict) else {}
             org = (ev.get("Orgc") or {}).get("name")
-            src = source or " — ".join(x for x in (org, ev.get("info")) if x) or Path(path).name
+            src = source or " — ".join(x for x in (org, ev.get("info")) if x) or path.name
             ev_tags = [t.get("name") for t in ev.get("Tag", []) if isinstance(t, dict) and t.get("name")]
             attrs = list(ev.get("Attribute", []))
             for obj in ev.get("Object", []):
-                attrs.extend(obj.get("Attribute", []))
+                if isinstance(obj, dict) and not _misp_bool(obj.get("deleted"), False):
+                    attrs.extend(obj.get("Attribute", []))
             for a in attrs:
+                if not isinstance(a, dict) or _misp_bool(a.get("deleted"), False):
+                    continue
                 typ, value = str(a.get("type", "")), str(a.get("value", ""))
                 ln = line_of(a.get("uuid"), value)
+                key = typ.lower()
                 tags = ev_tags + [t.get("name") for t in a.get("Tag", []) if isinstance(t, dict) and t.get("name")]
                 kw = dict(description=a.get("comment") or None, tags=tags, source=src, first_seen=a.get("first_seen"), file=fname, line=ln)
-                if typ == "domain|ip" and "|" in value:
+                kind = _MISP_TYPES.get(key)
+                if key == "malware-sample":  # filename|md5: the MD5, when there is one
+                    md5 = value.rpartition("|")[2]
+                    kind = "md5" if re.fullmatch(r"[0-9A-Fa-f]{32}", md5.strip()) else None
+                if kind is None and key != "domain|ip":
+                    if key in _MISP_CONTEXT:
+                        why = f"MISP type {typ!r} is context, not an indicator"
+                    elif TYPE_ALIASES.get(key, "") is None:
+                        why = f"indicator type {typ!r} cannot be matched in logs"
+                    else:
+                        why = f"MISP type {typ!r} is not supported"
+                    s._invalid.append(Invalid(fname, ln, value, why))
+                    continue
+                if to_ids_only and not _misp_bool(a.get("to_ids"), True):
+                    s._invalid.append(Invalid(fname, ln, value, "to_ids is false (context for analysts, not detection): "
+                                                                 "from_misp(..., to_ids_only=False) or the CLI's "
+                                                                 "--include-context loads it"))
+                    continue
+                if key == "domain|ip":
                     d, _, ip = value.partition("|")
                     s.add(d, "domain", **kw)
                     s.add(ip, "ip", **kw)
-                elif typ.lower() in TYPE_ALIASES:
-                    s.add(value, typ, **kw)
-                else:
-                    s._invalid.append(Invalid(fname, ln, value, f"MISP type {typ!r} is not supported"))
+                    continue
+                if ("|" in key or key == "malware-sample") and "|" in value:
+                    left, _, right = value.partition("|")
+                    value = left if key.endswith("|port") else right
+                s.add(value, kind, **kw)
         return s
 
     # ------------------------------------------------------------------------------- the set
@@ -627,12 +826,186 @@ class IocSet:
                           "ioc", "ioc_kind", "description", "tags", "ioc_source")
 
 
+# ----------------------------------------------------------------------------- loader helpers
+
+#: names of the value column (CSV headers, keys of a mapping), most specific first
+_VALUE_COLUMNS = ("value", "indicator_value", "ioc_value", "observable_value", "indicator", "ioc", "observable", "data")
+#: names of the type column
+_TYPE_COLUMNS = ("type", "indicator_type", "ioc_type", "observable_type", "kind", "type_of_indicator")
+#: other column names that make a first row a header
+_OTHER_COLUMNS = {
+    "description", "context", "comment", "comments", "tags", "tag", "source", "first_seen", "firstseen", "last_seen",
+    "confidence", "date", "id", "uuid", "category", "threat", "threat_type", "reference", "references", "note", "notes",
+    "name", "malware", "severity", "tlp", "to_ids", "created", "modified", "expiration", "valid_until",
+}
+#: a one-column file whose first line is one of these has a header
+_SINGLE_HEADERS = (
+    set(_VALUE_COLUMNS) | {k for k, v in TYPE_ALIASES.items() if v} | {"iocs", "indicators", "observables", "values", "ips",
+    "ip_addresses", "addresses", "domains", "hostnames", "hosts", "urls", "uris", "hashes", "md5s", "sha1s", "sha256s",
+    "emails", "cidrs", "networks", "subnets"}
+)
+
+
+def _norm_name(h: str) -> str:
+    """A column or key name compared: lower-case, trimmed, spaces and ``-`` as ``_``."""
+    return re.sub(r"[\s-]+", "_", h.strip().lower())
+
+
+def _looks_like_header(head: list[str]) -> bool:
+    """Normalised cells that name columns rather than hold indicators."""
+    known = set(_VALUE_COLUMNS) | set(_TYPE_COLUMNS) | _OTHER_COLUMNS
+    return any(h in known for h in head) or all(re.fullmatch(r"[a-z][a-z0-9_()]*", h) for h in head)
+
+
+def _sniff_delimiter(line: str) -> str:
+    """The delimiter of a CSV header line among tab, ``;``, ``,`` and ``|``: the first that
+    gives a value column, else the first that splits the line into column names, else a tab
+    when there is one, else a comma."""
+    header_like = None
+    for d in ("\t", ";", ",", "|"):
+        cells = next(csv.reader([line], delimiter=d), [])
+        if len(cells) < 2:
+            continue
+        head = [_norm_name(c) for c in cells]
+        if any(h in _VALUE_COLUMNS for h in head):
+            return d
+        if header_like is None and _looks_like_header(head):
+            header_like = d
+    return header_like or ("\t" if "\t" in line else ",")
+
+
+def _is_entry(m: Mapping[Any, Any]) -> bool:
+    """A mapping that is one indicator (it has a value key), not kinds mapped to values."""
+    return any(_norm_name(str(k)) in _VALUE_COLUMNS for k in m)
+
+
+_JSON_EXPECTED = (
+    "expected STIX 2.1 (a bundle, a list of STIX objects or one object with a \"type\" and a "
+    "\"spec_version\" or an \"id\" like \"indicator--…\") or a MISP export ({\"Event\": …}, a list of "
+    "events, {\"response\": …})"
+)
+
+
+def _read_json(path: Path) -> tuple[str, Any]:
+    """The text (a UTF-8 BOM dropped) and the parsed document."""
+    text = path.read_text(encoding="utf-8-sig")
+    return text, json.loads(text)
+
+
+def _is_stix_object(o: Any) -> bool:
+    if not isinstance(o, dict) or not isinstance(o.get("type"), str):
+        return False
+    return "spec_version" in o or str(o.get("id", "")).startswith(o["type"] + "--")
+
+
+def _is_misp(o: Any) -> bool:
+    if not isinstance(o, dict):
+        return False
+    if isinstance(o.get("Event"), dict):
+        return True
+    return isinstance(o.get("Attribute"), list) or isinstance(o.get("Object"), list)
+
+
+def _json_format(doc: Any) -> str | None:
+    """``"stix"``, ``"misp"`` or ``None`` (neither)."""
+    if isinstance(doc, dict):
+        if doc.get("type") == "bundle" or _is_stix_object(doc):
+            return "stix"
+        if "response" in doc:
+            r = doc["response"]
+            return "misp" if (isinstance(r, list) and all(_is_misp(e) for e in r)) or _is_misp(r) else None
+        return "misp" if _is_misp(doc) else None
+    if isinstance(doc, list):
+        if not doc:
+            return "misp"  # an empty search result
+        if all(_is_stix_object(o) for o in doc):
+            return "stix"
+        if all(_is_misp(o) for o in doc):
+            return "misp"
+    return None
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"(\s*:)?|[{}\[\]]')
+
+
+def _json_object_lines(text: str, where: str) -> list[int]:
+    """The line where each object of a STIX document starts: the elements of a bundle's
+    ``objects``, of a top-level list, or the single top-level object."""
+    out: list[int] = []
+    stack: list[tuple[str, str | None]] = []
+    key: str | None = None
+    line, pos = 1, 0
+    for m in _JSON_TOKEN.finditer(text):
+        tok = m.group(0)
+        if tok[0] == '"':
+            key = tok if m.group(1) else None
+            continue
+        if tok in "{[":
+            if tok == "{" and (
+                (where == "bundle" and len(stack) == 2 and stack[1] == ("[", '"objects"'))
+                or (where == "list" and len(stack) == 1 and stack[0][0] == "[")
+                or (where == "object" and not stack)
+            ):
+                line += text.count("\n", pos, m.start())
+                pos = m.start()
+                out.append(line)
+            stack.append((tok, key))
+        elif stack:
+            stack.pop()
+        key = None
+    return out
+
+
+def _line_of_id(text: str, oid: Any) -> int | None:
+    """The line of an object's own ``"id": "…"`` (not of a reference to it)."""
+    m = re.search(r'"id"\s*:\s*' + re.escape(json.dumps(oid)), text) if isinstance(oid, str) else None
+    return text.count("\n", 0, m.start()) + 1 if m else None
+
+
+def _stix_time(v: Any) -> dt.datetime | None:
+    """A STIX timestamp (``2020-02-01T00:00:00Z``, fractions allowed) in UTC; None when unreadable."""
+    m = re.fullmatch(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.\d+)?Z", v) if isinstance(v, str) else None
+    if not m:
+        return None
+    return dt.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.timezone.utc)
+
+
+def _misp_bool(v: Any, default: bool) -> bool:
+    """MISP booleans: true/false, 1/0, "1"/"0", "true"/"false"."""
+    if v is None or v == "":
+        return default
+    if isinstance(v, str):
+        return v.strip().lower() in ("1", "true", "yes")
+    return bool(v)
+
+
+#: MISP attribute types loaded, and the kind of the value (of its matched part for
+#: ``a|b`` types); ``domain|ip`` and ``malware-sample`` are handled by the loader
+_MISP_TYPES: dict[str, str] = {
+    "ip-src": "ip", "ip-dst": "ip", "ip-src|port": "ip", "ip-dst|port": "ip",
+    "domain": "domain", "hostname": "domain", "hostname|port": "domain",
+    "url": "url", "uri": "uri", "md5": "md5", "sha1": "sha1", "sha256": "sha256",
+    "filename|md5": "md5", "filename|sha1": "sha1", "filename|sha256": "sha256", "filename": "string",
+    "user-agent": "user_agent", "email": "email", "email-src": "email", "email-dst": "email",
+}
+#: MISP types that describe rather than detect
+_MISP_CONTEXT = {
+    "text", "link", "comment", "other", "attachment", "malware-sample", "vulnerability", "weakness", "cpe",
+    "threat-actor", "campaign-name", "campaign-id", "malware-type", "datetime", "counter", "float", "size-in-bytes",
+    "port", "hex", "target-user", "target-email", "target-machine", "target-org", "target-location", "target-external",
+    "whois-registrar", "whois-creation-date", "whois-registrant-name", "whois-registrant-org", "anonymised",
+}
+
+
 def _stix_unquote(s: str) -> str:
     return re.sub(r"\\(.)", r"\1", s[1:-1])
 
 
+_STIX_LIT = r"'(?:[^'\\]|\\.)*'"
 _STIX_CMP = re.compile(
-    r"([a-z0-9-]+):((?:[A-Za-z0-9_\-]+|'[^']*')(?:\.(?:[A-Za-z0-9_\-]+|'[^']*')|\[\d+\]|\[\*\])*)\s*(=|!=|LIKE|MATCHES|IN|>=|<=|>|<)\s*('(?:[^'\\]|\\.)*')",
+    r"([a-z0-9-]+):((?:[A-Za-z0-9_\-]+|'[^']*')(?:\.(?:[A-Za-z0-9_\-]+|'[^']*')|\[\d+\]|\[\*\])*)\s*(NOT\s+)?"
+    r"(=|!=|LIKE|MATCHES|IN|ISSUBSET|ISSUPERSET|>=|<=|>|<)\s*"
+    rf"({_STIX_LIT}|\(\s*{_STIX_LIT}(?:\s*,\s*{_STIX_LIT})*\s*\))",
 )
 
 
@@ -665,51 +1038,74 @@ def _stix_kind(obj: str, path: str, value: str) -> tuple[str | None, str]:
 
 
 def _stix_comparisons(pattern: str) -> list[tuple[str | None, str, str]]:
-    """Every ``=`` comparison of a STIX pattern as (kind or None, value, reason)."""
+    """Every comparison of a STIX pattern as (kind, value, reason): kind ``None`` when it
+    cannot be used (the reason says why), ``""`` for a comparison that only constrains a type
+    or protocol (``network-traffic:dst_ref.type = 'ipv4-addr'``), to be skipped silently.
+    ``=`` and each value of ``IN (…)`` give their kind; ``ISSUBSET`` on an address a cidr."""
     out: list[tuple[str | None, str, str]] = []
     for m in _STIX_CMP.finditer(pattern):
-        obj, path, op, lit = m.groups()
-        value = _stix_unquote(lit)
-        if op != "=":
-            out.append((None, value, f"operator {op} is not supported (only =)"))
+        obj, path, neg, op, lit = m.groups()
+        values = [_stix_unquote(x) for x in re.findall(_STIX_LIT, lit)] if lit.startswith("(") else [_stix_unquote(lit)]
+        p = path.replace("'", "").lower()
+        if p == "type" or p.endswith(".type") or p.startswith("protocols"):
+            out.extend(("", v, "") for v in values)
             continue
-        kind, why = _stix_kind(obj, path, value)
-        out.append((kind, value, why))
+        if neg:
+            out.extend((None, v, f"negated comparison (NOT {op}) is not an indicator") for v in values)
+            continue
+        if op == "ISSUBSET" and (
+            (obj in ("ipv4-addr", "ipv6-addr") and p == "value")
+            or (obj == "network-traffic" and p in ("dst_ref.value", "src_ref.value"))
+        ):
+            out.extend(("cidr", v, "") for v in values)
+            continue
+        if op not in ("=", "IN"):
+            out.extend((None, v, f"operator {op} is not supported (only =, IN, and ISSUBSET on addresses)") for v in values)
+            continue
+        for v in values:
+            kind, why = _stix_kind(obj, path, v)
+            out.append((kind, v, why))
     return out
 
 
-def _sco_values(sco: Mapping[str, Any], lookup: Mapping[str, Any]) -> list[tuple[str, str]]:
+_SCO_VALUE_KINDS = {"ipv4-addr": "ip", "ipv6-addr": "ip", "domain-name": "domain", "url": "url", "email-addr": "email"}
+
+
+def _sco_values(sco: Mapping[str, Any], lookup: Mapping[str, Any], depth: int = 0) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The indicators of a STIX cyber-observable as (kind, value), and what could not be
+    used as (value, reason)."""
     t = sco.get("type")
     v = sco.get("value")
-    if t in ("ipv4-addr", "ipv6-addr") and v:
-        return [("ip", v)]
-    if t == "domain-name" and v:
-        return [("domain", v)]
-    if t == "url" and v:
-        return [("url", v)]
-    if t == "email-addr" and v:
-        return [("email", v)]
+    if t in _SCO_VALUE_KINDS:
+        return ([(_SCO_VALUE_KINDS[t], v)], []) if v else ([], [(str(sco.get("id") or t), f"{t} without a value")])
     if t == "file":
-        out = []
+        out, bad = [], []
         for h, hv in (sco.get("hashes") or {}).items():
             k = h.lower().replace("-", "")
             if k in ("md5", "sha1", "sha256"):
                 out.append((k, hv))
-        return out
-    if t == "network-traffic":
-        out = []
+            else:
+                bad.append((str(hv), f"file hash {h} is not supported"))
+        if not out and not bad:
+            bad.append((str(sco.get("name") or sco.get("id") or t), "file without an MD5, SHA-1 or SHA-256 hash"))
+        return out, bad
+    if t == "network-traffic" and depth == 0:
+        out, bad = [], []
         for ref in ("src_ref", "dst_ref"):
             r = sco.get(ref)
-            if r and r in lookup and lookup[r].get("type") != "network-traffic":
-                out.extend(_sco_values(lookup[r], lookup))
+            if r and r in lookup and isinstance(lookup[r], Mapping):
+                o, b = _sco_values(lookup[r], lookup, depth + 1)
+                out.extend(o)
+                bad.extend(b)
         http = (sco.get("extensions") or {}).get("http-request-ext") or {}
         if http.get("request_value"):
             out.append(("uri", http["request_value"]))
         ua = (http.get("request_header") or {}).get("User-Agent")
         if ua:
             out.append(("user_agent", ua))
-        return out
-    return []
+        return out, bad
+    shown = v or sco.get("name") or sco.get("id") or t
+    return [], [(str(shown), f"STIX observable type {t!r} is not supported")]
 
 
 # ------------------------------------------------------------------------------ column roles

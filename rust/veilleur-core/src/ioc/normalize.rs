@@ -304,10 +304,26 @@ pub fn normalize(kind: Kind, value: &str) -> Result<(Kind, String), String> {
     }
 }
 
+/// File extensions that make a dotted name a file name, not a host name: executables,
+/// scripts, web pages, archives and documents whose extension is not a delegated TLD, plus
+/// `sh` and `py` (Saint Helena's and Paraguay's TLDs, but in incident-response lists `x.sh`
+/// and `poc.py` are nearly always a shell or Python script). Extensions that are also TLDs
+/// common in indicator feeds (`pl`, `so`, `ps`, `zip`, `mov`, `app`, `run`, `com`...) are not
+/// listed: such names stay domains.
+const FILE_EXTENSIONS: &[&str] = &[
+    "exe", "dll", "sys", "ocx", "cpl", "scr", "pif", "msi", "lnk", "bat", "cmd", "ps1", "psm1", "vbs", "vbe", "js", "jse", "wsf", "wsh",
+    "hta", "jar", "war", "ear", "class", "elf", "bin", "ko", "tmp", "dat", "sh", "bash", "py", "pyc", "cgi", "php", "php3", "php4", "php5",
+    "php7", "phtml", "phar", "jsp", "jspx", "jspf", "asp", "aspx", "ashx", "asmx", "ascx", "axd", "cfm", "htm", "html", "shtml", "xhtml",
+    "txt", "log", "ini", "cfg", "conf", "bak", "doc", "docx", "docm", "dotm", "xls", "xlsx", "xlsm", "xlsb", "ppt", "pptx", "pptm", "rtf",
+    "pdf", "iso", "img", "vhd", "vhdx", "rar", "7z", "gz", "tgz", "tar", "apk", "dmg", "deb", "rpm",
+];
+
 /// Guess the kind of a bare value (after refanging): `addr/len` → cidr, an IP (optionally
 /// with a port) → ip, `scheme://` → url, 32/40/64 hex digits → md5/sha1/sha256, `x@domain` →
-/// email, a leading `/` → uri, a dotted name whose last label is alphabetic → domain, anything
-/// else → string.
+/// email, a leading `/` → uri, a dotted name whose last label is alphabetic → domain unless
+/// that label is a file extension of [`FILE_EXTENSIONS`] (`cmd.exe`, `shell.aspx`, `x.sh` →
+/// string), a domain followed by `:port` → domain (the loader drops the port), anything else
+/// → string.
 pub fn guess_kind(value: &str) -> Kind {
     let v = refang(value);
     let v = v.as_str();
@@ -340,11 +356,17 @@ pub fn guess_kind(value: &str) -> Kind {
     if v.starts_with('/') {
         return Kind::Uri;
     }
-    let d = v.trim_end_matches('.');
+    // `evil.com:8080`: the host decides
+    let d = match v.rsplit_once(':') {
+        Some((host, port)) if is_port(port) && !host.contains(':') => host,
+        _ => v,
+    };
+    let d = d.trim_end_matches('.');
     if d.contains('.') && !d.contains(['/', '@']) {
         let tld = d.rsplit('.').next().unwrap_or("");
         let tld_ok = tld.bytes().all(|b| b.is_ascii_alphabetic()) || tld.starts_with("xn--") || !tld.is_ascii();
-        if tld_ok && (!d.is_ascii() || normalize_domain(d).is_ok()) {
+        let file = FILE_EXTENSIONS.iter().any(|e| tld.eq_ignore_ascii_case(e));
+        if tld_ok && !file && (!d.is_ascii() || normalize_domain(d).is_ok()) {
             return Kind::Domain;
         }
     }
@@ -426,5 +448,28 @@ mod tests {
         assert_eq!(guess_kind("evil.com/x.sh"), Kind::Url);
         assert_eq!(guess_kind("cmd.exe /c whoami"), Kind::String);
         assert_eq!(guess_kind("file.txt1"), Kind::String);
+    }
+
+    #[test]
+    fn file_names_are_not_domains() {
+        for f in ["x.sh", "cmd.exe", "CMD.EXE", "shell.aspx", "index.php", "a.jsp", "payload.ps1", "run.bat", "lib.dll", "poc.py", "x.sh."]
+        {
+            assert_eq!(guess_kind(f), Kind::String, "{f}");
+        }
+        // extensions that are delegated TLDs common in feeds stay domains, as do internal names
+        for d in ["wp.pl", "notion.so", "setup.zip", "evil.com", "dc01.corp.local", "a.b.evil.app"] {
+            assert_eq!(guess_kind(d), Kind::Domain, "{d}");
+        }
+        // a path ending in a file name is still a URL without scheme
+        assert_eq!(guess_kind("evil.com/x.php"), Kind::Url);
+    }
+
+    #[test]
+    fn host_and_port() {
+        assert_eq!(guess_kind("evil.com:8080"), Kind::Domain);
+        assert_eq!(guess_kind("evil[.]com[:]443"), Kind::Domain);
+        assert_eq!(guess_kind("evil.com:99999"), Kind::String);
+        assert_eq!(guess_kind("cmd.exe:1"), Kind::String);
+        assert_eq!(guess_kind("10.0.0.1:443"), Kind::Ip);
     }
 }
