@@ -153,7 +153,10 @@ class IocSet:
     * ``ip``: equal to the address (IPv4-mapped IPv6 in the data equal the IPv4 address;
       IPv6 in any written form). ``10.0.0.13`` never matches ``10.0.0.130``;
     * ``cidr``: the address is inside the network (any prefix length; nested networks and
-      addresses all report);
+      addresses all report). An IPv4 address (or an IPv4-mapped IPv6 one such as
+      ``::ffff:203.0.113.7``, read as that IPv4 address) is matched by IPv4 indicators and by
+      IPv6 ones inside ``::ffff:0:0/96`` only: a wider IPv6 network that merely contains the
+      mapped range (``::/8``, ``::/0`` of bogon lists) matches IPv6 addresses, not IPv4;
     * ``domain``: the host equals the domain or is a subdomain of it on a label boundary,
       case-insensitively, trailing dot ignored: ``evil.com`` matches ``evil.com`` and
       ``a.b.evil.com``, not ``myevil.com``, ``evil.com.cdn.net`` or ``evil.co``;
