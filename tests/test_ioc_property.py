@@ -128,6 +128,8 @@ def test_domains_agree_with_label_suffix_reference(iocs, hosts):
     # on a domain column, and the same hosts inside URLs (read as text)
     for col, role, cells in (
         ("d", "domain", hosts),
+        # padded, and lists of one host (a comma or spaces around it)
+        ("d", "domain", [[f" {h}", f"{h}\t", f"x.invalid, {h}", f"{h} ,x.invalid", f"\n{h} "][i % 5] for i, h in enumerate(hosts)]),
         ("u", "url", [f"https://{h}/p?q=1" for h in hosts]),
         ("u", "url", [f"CONNECT {h.rstrip('.')}:443" for h in hosts]),
     ):
@@ -144,3 +146,16 @@ def test_exact_ip_never_matches_another_address_in_text(a, other):
     cells = [f"GET http://{other}/x from {other}" if other.version == 4 else f"from [{other}]:443"]
     h = s.match(pl.DataFrame({"url": cells}), columns={"url": "text"})
     assert (h.height > 0) == (as_v6_int(a) == as_v6_int(other))
+
+
+@settings(max_examples=100, deadline=None)
+@given(iocs=st.lists(network(), min_size=1, max_size=6), hay=st.lists(addr, min_size=1, max_size=10), data=st.data())
+def test_ipv6_after_a_name_in_text(iocs, hay, data):
+    """Cisco ASA writes ``interface:address/port``: the address is found, IPv6 ones too."""
+    s = vl.IocSet([{"type": "cidr", "value": str(n)} for n in iocs])
+    names = [data.draw(st.sampled_from(["outside", "inside", "dmz1", "src", "src_if-2"])) for _ in hay]
+    cells = [f"Built inbound TCP connection 7 for {nm}:{a}/{data.draw(st.integers(1, 65535))} to x" for nm, a in zip(names, hay)]
+    h = s.match(pl.DataFrame({"message": cells}), columns={"message": "text"})
+    got = {(r, i) for r, i in zip(h["row"].to_list(), h["ioc"].to_list())}
+    expected = {(row, ind.value) for ind in s for row, a in enumerate(hay) if ref_covers(ipaddress.ip_network(ind.value, strict=False), a)}
+    assert got == expected
