@@ -1038,14 +1038,15 @@ fn span_text<'a>(cell: &'a [u8], spill: &'a [u8], span: Span) -> &'a [u8] {
 }
 
 /// A host name alone in a cell (not `host:port`, a URL, an e-mail, an IPv4 address, a list
-/// or a padded name: no `:/@,`, no byte up to the space): the domain table is probed directly.
+/// or a padded name: no `:/@` and no byte up to `,`, which covers whitespace, `,` and
+/// punctuation no host has): the domain table is probed directly.
 #[inline]
 fn plain_host(cell: &[u8]) -> bool {
     let n = cell.len();
     if n == 0 || cell[0].is_ascii_digit() {
         return false;
     }
-    let special = |v: Bytes16| v.eq_any(b":/@,") | v.in_range(0, b' ');
+    let special = |v: Bytes16| v.eq_any(b":/@") | v.in_range(0, b',');
     if (8..=32).contains(&n) {
         // most host names: four 8-byte words that cover the cell (overlapping, a byte read
         // twice is harmless), with no branch on the length
@@ -1522,17 +1523,21 @@ mod tests {
 
     #[test]
     fn plain_host_is_a_name_alone() {
-        let simple =
-            |c: &[u8]| !c.is_empty() && !c[0].is_ascii_digit() && !c.iter().any(|&b| matches!(b, b':' | b'/' | b'@' | b',') || b <= b' ');
+        let simple = |c: &[u8]| !c.is_empty() && !c[0].is_ascii_digit() && !c.iter().any(|&b| matches!(b, b':' | b'/' | b'@') || b <= b',');
         let mut rng = crate::test_rng::Rng::new(0x9E37_79B9_7F4A_7C15);
         for _ in 0..100_000 {
             let x = rng.next();
             let len = (x % 40) as usize;
-            let c: Vec<u8> = (0..len)
-                .map(
-                    |i| if (x >> (i % 50)).is_multiple_of(23) { b":/@, \t\n\0"[i % 8] } else { b"ab.9-Z\xc3"[((x as usize >> 3) + i) % 7] },
-                )
-                .collect();
+            let c: Vec<u8> =
+                (0..len)
+                    .map(|i| {
+                        if (x >> (i % 50)).is_multiple_of(23) {
+                            b":/@, \t\n\0!+"[i % 10]
+                        } else {
+                            b"ab.9-Z\xc3"[((x as usize >> 3) + i) % 7]
+                        }
+                    })
+                    .collect();
             assert_eq!(plain_host(&c), simple(&c), "{:?}", String::from_utf8_lossy(&c));
         }
         for c in [
