@@ -47,6 +47,20 @@ def ref_net_range(n: ipaddress._BaseNetwork) -> tuple[int, int]:
     return lo, lo + n.num_addresses - 1
 
 
+MAPPED = ipaddress.ip_network("::ffff:0:0/96")
+
+
+def ref_covers(n: ipaddress._BaseNetwork, a: ipaddress._BaseAddress) -> bool:
+    """The matching rule: an IPv4 address (or an IPv4-mapped IPv6 one, the same address) is
+    covered by IPv4 networks and by IPv6 networks inside ``::ffff:0:0/96``; an IPv6 network
+    wider than that (``::/8``, ``::/0``) covers IPv6 addresses only."""
+    lo, hi = ref_net_range(n)
+    x = as_v6_int(a)
+    ipv4 = a.version == 4 or a in MAPPED
+    inside_mapped = n.version == 4 or n.subnet_of(MAPPED)
+    return lo <= x <= hi and (not ipv4 or inside_mapped)
+
+
 @st.composite
 def rendered(draw, a):
     """A textual form of ``a`` that should be read as the same address."""
@@ -80,9 +94,9 @@ def test_ip_and_cidr_agree_with_ipaddress(iocs, data):
 
     expected = set()
     for ind in s:
-        lo, hi = ref_net_range(ipaddress.ip_network(ind.value, strict=False))
+        n = ipaddress.ip_network(ind.value, strict=False)
         for row, a in enumerate(hay):
-            if lo <= as_v6_int(a) <= hi:
+            if ref_covers(n, a):
                 expected.add((row, ind.value))
     assert got == expected
 
@@ -114,6 +128,8 @@ def test_domains_agree_with_label_suffix_reference(iocs, hosts):
     # on a domain column, and the same hosts inside URLs (read as text)
     for col, role, cells in (
         ("d", "domain", hosts),
+        # padded, and lists of one host (a comma or spaces around it)
+        ("d", "domain", [[f" {h}", f"{h}\t", f"x.invalid, {h}", f"{h} ,x.invalid", f"\n{h} "][i % 5] for i, h in enumerate(hosts)]),
         ("u", "url", [f"https://{h}/p?q=1" for h in hosts]),
         ("u", "url", [f"CONNECT {h.rstrip('.')}:443" for h in hosts]),
     ):
@@ -130,3 +146,16 @@ def test_exact_ip_never_matches_another_address_in_text(a, other):
     cells = [f"GET http://{other}/x from {other}" if other.version == 4 else f"from [{other}]:443"]
     h = s.match(pl.DataFrame({"url": cells}), columns={"url": "text"})
     assert (h.height > 0) == (as_v6_int(a) == as_v6_int(other))
+
+
+@settings(max_examples=100, deadline=None)
+@given(iocs=st.lists(network(), min_size=1, max_size=6), hay=st.lists(addr, min_size=1, max_size=10), data=st.data())
+def test_ipv6_after_a_name_in_text(iocs, hay, data):
+    """Cisco ASA writes ``interface:address/port``: the address is found, IPv6 ones too."""
+    s = vl.IocSet([{"type": "cidr", "value": str(n)} for n in iocs])
+    names = [data.draw(st.sampled_from(["outside", "inside", "dmz1", "src", "src_if-2"])) for _ in hay]
+    cells = [f"Built inbound TCP connection 7 for {nm}:{a}/{data.draw(st.integers(1, 65535))} to x" for nm, a in zip(names, hay)]
+    h = s.match(pl.DataFrame({"message": cells}), columns={"message": "text"})
+    got = {(r, i) for r, i in zip(h["row"].to_list(), h["ioc"].to_list())}
+    expected = {(row, ind.value) for ind in s for row, a in enumerate(hay) if ref_covers(ipaddress.ip_network(ind.value, strict=False), a)}
+    assert got == expected

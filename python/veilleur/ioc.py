@@ -184,7 +184,10 @@ class IocSet:
     * ``ip``: equal to the address (IPv4-mapped IPv6 in the data equal the IPv4 address;
       IPv6 in any written form). ``10.0.0.13`` never matches ``10.0.0.130``;
     * ``cidr``: the address is inside the network (any prefix length; nested networks and
-      addresses all report);
+      addresses all report). An IPv4 address (or an IPv4-mapped IPv6 one such as
+      ``::ffff:203.0.113.7``, read as that IPv4 address) is matched by IPv4 indicators and by
+      IPv6 ones inside ``::ffff:0:0/96`` only: a wider IPv6 network that merely contains the
+      mapped range (``::/8``, ``::/0`` of bogon lists) matches IPv6 addresses, not IPv4;
     * ``domain``: the host equals the domain or is a subdomain of it on a label boundary,
       case-insensitively, trailing dot ignored: ``evil.com`` matches ``evil.com`` and
       ``a.b.evil.com``, not ``myevil.com``, ``evil.com.cdn.net`` or ``evil.co``;
@@ -192,16 +195,37 @@ class IocSet:
       path and query case-sensitively, not preceded by a letter, digit, ``.``, ``-`` or ``_``
       and not followed by one of those, ``~``, ``%`` or ``:`` (so ``…/x.sh`` matches
       ``…/x.sh?a=1`` but not ``…/x.shell``);
-    * ``uri`` (a path or fragment of one) and ``string``: a case-sensitive substring;
+    * ``uri`` (a path or fragment of one) and ``string``: a case-sensitive substring; a
+      ``string`` that looks like a file name (a dot, and only letters, digits, non-ASCII and
+      ``._-~$+``: MISP/CSV ``filename``, STIX ``file:name``) matches only as a whole name: not
+      preceded by a letter, digit, ``.``, ``-`` or ``_`` and not followed by a letter, digit,
+      ``-`` or ``_`` (``x.sh`` matches ``/dl/x.sh?a=1``, not ``/index.shtml``);
     * hashes: a token of 32/40/64 hex digits equal to it, case-insensitively;
     * ``user_agent``: the whole user-agent cell equals it, byte for byte;
-    * ``email``: equal to it, case-insensitively (in an e-mail column or as a token in text).
+    * ``email``: an address in the cell (an e-mail column) or the text equal to it,
+      case-insensitively. Addresses are found around each ``@``: the domain right of it
+      (``[A-Za-z0-9._-]``), the local part left of it over RFC 5322 ``atext`` (letters,
+      digits, ``!#$%&'*+/=?^_`{|}~.-`` and non-ASCII letters), which stops at ``<``, ``:``,
+      whitespace, quotes, ``(``, ``,``, ``;``…; a local part may also start after its
+      punctuation other than ``.-_+`` (``to=x@y``, ``'x@y'``, ``/u/x@y``). So
+      ``bad+tag@evil.org`` is found in ``from=<bad+tag@evil.org>``, ``x@evil.net`` in
+      ``mailto:x@evil.net`` and ``"Bad <x@evil.net>, y@z.org"``; ``ax@evil.net`` and
+      ``x+y@evil.net`` are other addresses. The domain of an e-mail cell's addresses is also
+      matched as a host (domain indicators).
 
     Indicators inside text are found: text cells (url, referrer, query, message) are split
     into tokens of ``[A-Za-z0-9._:@-]``; a token with two or more colons that parses is an
-    IPv6 address, otherwise it is split on ``:`` (``CONNECT evil.com:443``,
-    ``http://203.0.113.7:8080/``), and each part is tested as an IPv4 address, a hash or a
-    host name (subdomain rule); ``x@y`` tokens are tested as e-mails and ``y`` as a host.
+    IPv6 address, as is what follows ``name:`` (Cisco ASA's ``outside:2001:db8::1/52412``;
+    the name starts with a letter and is not a hex group, so times ``12:34:56`` and MAC
+    addresses are not read as addresses); otherwise it is split on ``:``
+    (``CONNECT evil.com:443``, ``http://203.0.113.7:8080/``), and each part is tested as an
+    IPv4 address, a hash or a host name (subdomain rule); in ``x@y`` tokens ``y`` is tested
+    as a host. A non-ASCII letter, digit or mark written right against a host name is part of
+    its label, as in a domain cell: ``ñevil.com``, ``приветevil.com``, ``访问evil.com`` are not
+    ``evil.com`` (punctuation such as ``「evil.com」`` or ``evil.com。`` is a boundary; IP
+    addresses and hashes are not labels: ``来自203.0.113.7`` matches). A domain cell is a
+    host, or a list of hosts separated by commas or whitespace (surrounding whitespace
+    ignored).
     Percent-encoded text (``cmd=curl%20http%3A%2F%2F…``) is decoded (twice at most) and
     searched too. Which column is read how is decided by :func:`default_columns` or by the
     ``columns`` argument of :meth:`match`. One hit is reported per (row, column, indicator).

@@ -4,8 +4,11 @@
 //! own `u32` table with a 64k-entry index on the top 16 bits; each index entry also has a
 //! bit per /21 block of its /16 that any indicator covers, so most addresses (no indicator
 //! near them) are rejected by that one entry, which the matcher prefetches;
-//! IPv6 ranges overlapping `::ffff:0:0/96` (IPv4-mapped) are also entered in the IPv4 table,
-//! and IPv4-mapped addresses in the data are looked up there.
+//! IPv6 ranges inside `::ffff:0:0/96` (IPv4-mapped) are also entered in the IPv4 table,
+//! and IPv4-mapped addresses in the data are looked up there. A wider IPv6 range that merely
+//! contains the mapped range (`::/8`, `::/0` of bogon lists) matches IPv6 addresses only: an
+//! IPv4 address (or an IPv4-mapped IPv6 one, read as its IPv4 address) is matched by IPv4
+//! indicators and IPv4-mapped IPv6 ones alone.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -112,9 +115,8 @@ impl IpTable {
                     let lo = u128::from(a) & mask;
                     let hi = lo | !mask;
                     r6.push((lo, hi, id));
-                    let (mlo, mhi) = (lo.max(MAPPED_LO), hi.min(MAPPED_HI));
-                    if mlo <= mhi {
-                        r4.push(((mlo & 0xffff_ffff) as u32, (mhi & 0xffff_ffff) as u32, id));
+                    if MAPPED_LO <= lo && hi <= MAPPED_HI {
+                        r4.push(((lo & 0xffff_ffff) as u32, (hi & 0xffff_ffff) as u32, id));
                     }
                 }
             }
@@ -315,8 +317,15 @@ mod tests {
         assert_eq!(look(&tb, "2001:db8:ffff::1"), vec![1]);
         assert_eq!(look(&tb, "2001:0DB8::1"), vec![1]);
         assert!(look(&tb, "2001:db9::").is_empty());
-        let all6 = t(&[("::", 0)]);
-        assert_eq!(look(&all6, "8.8.8.8"), vec![0]);
+        // IPv6 networks wider than the IPv4-mapped /96 match IPv6 addresses only
+        let wide = t(&[("::", 0), ("::", 8), ("::ffff:0:0", 95), ("::ffff:0:0", 96), ("::ffff:203.0.113.0", 120)]);
+        assert_eq!(look(&wide, "8.8.8.8"), vec![3]);
+        assert_eq!(look(&wide, "::ffff:8.8.8.8"), vec![3]);
+        assert_eq!(look(&wide, "203.0.113.7"), vec![3, 4]);
+        assert_eq!(look(&wide, "::FFFF:203.0.113.7"), vec![3, 4]);
+        assert_eq!(look(&wide, "::1"), vec![0, 1]);
+        assert_eq!(look(&wide, "::fffe:0:1"), vec![0, 1, 2]);
+        assert_eq!(look(&wide, "2001:db8::1"), vec![0]);
         let empty = t(&[]);
         assert!(look(&empty, "8.8.8.8").is_empty());
         assert!(look(&empty, "::1").is_empty());

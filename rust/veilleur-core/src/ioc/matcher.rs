@@ -6,14 +6,16 @@
 //!   looked up in the IP/CIDR segments; a cell that is not one address (an X-Forwarded-For
 //!   list, `ip:port`) is read as text.
 //! * `domain`: the cell is a host name (a trailing dot and a `:port` are ignored), matched
-//!   against domain indicators on label boundaries; an IP address goes to the IP table.
+//!   against domain indicators on label boundaries; an IP address goes to the IP table. A
+//!   cell with commas or whitespace is a list of such hosts (or one padded host).
 //! * `text` (url, referrer, query, message): every token is classified (IPv4, IPv6,
-//!   host names, hashes, e-mail addresses) and looked up; URL indicators, URI paths and
-//!   free strings are searched with Aho-Corasick. Percent-encoded text is also decoded (twice
-//!   at most) and searched again.
+//!   host names, hashes) and looked up, e-mail addresses are found around each `@`
+//!   ([`super::text::for_each_email`]); URL indicators, URI paths and free strings are
+//!   searched with Aho-Corasick (file-name-like strings on name boundaries). Percent-encoded
+//!   text is also decoded (twice at most) and searched again.
 //! * `user_agent`: the whole cell equals a user-agent indicator, byte for byte.
-//! * `email`: the cell, lower-cased, equals an e-mail indicator; its domain part is matched
-//!   against domain indicators.
+//! * `email`: the cell, or an address in it (found as in text), lower-cased, equals an
+//!   e-mail indicator; the domain of each `@` is matched against domain indicators.
 //! * `hash`: the cell, lower-cased, equals an md5/sha1/sha256 indicator.
 //!
 //! One hit is reported per (row, column, indicator), with the first text that matched.
@@ -37,7 +39,7 @@ use super::column::Col;
 use super::domain::DomainTable;
 use super::ip::{parse_ip, parse_v4, IpTable};
 use super::normalize::parse_cidr;
-use super::text::{decoded, for_each_token};
+use super::text::{decoded, for_each_email, for_each_token, label_after, label_before};
 use super::Kind;
 use crate::simd::Bytes16;
 
@@ -107,7 +109,35 @@ pub struct IocMatcher {
     uas: HashMap<Box<[u8]>, Vec<u32>>,
     ua_lens: Vec<bool>,
     hashes: HashMap<Box<[u8]>, Vec<u32>>,
+    /// e-mail indicators, lower-case
     emails: HashMap<Box<[u8]>, Vec<u32>>,
+    /// their domains, lower-case: an address in the data is looked up only if its domain is one
+    email_domains: std::collections::HashSet<Box<[u8]>>,
+    /// the longest local part of an e-mail indicator (how far left of an `@` to look)
+    max_local: usize,
+    /// per `string`/`uri` pattern (as `sub_ids`): whether the bytes before and after a match
+    /// must not continue a file name (see [`file_name_bounds`])
+    sub_bounds: Vec<(bool, bool)>,
+}
+
+/// A `string` indicator that looks like a file name (`x.sh`, `a.js`, `invoice.pdf.exe`,
+/// `.htaccess`: a dot, and only letters, digits, non-ASCII and `._-~$+`) matches only as a whole name: `(before, after)` say whether the
+/// byte before a match must not be one of `[A-Za-z0-9._-]` (when the name starts with one)
+/// and the byte after one of `[A-Za-z0-9_-]` (when it ends with one). So `x.sh` matches
+/// `/dl/x.sh?a=1` and `"x.sh"`, not `/index.shtml`.
+fn file_name_bounds(kind: Kind, v: &str) -> (bool, bool) {
+    let b = v.as_bytes();
+    let name_byte = |c: &u8| c.is_ascii_alphanumeric() || *c >= 0x80 || b"._-~$+".contains(c);
+    if kind != Kind::String || !v.contains('.') || !b.iter().all(name_byte) {
+        return (false, false);
+    }
+    (b.first().is_some_and(|&c| url_char(c)), b.last().is_some_and(|&c| name_char(c)))
+}
+
+/// Bytes that continue a file name after its end (`.` does not: `x.sh.bak` holds `x.sh`).
+#[inline]
+fn name_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-')
 }
 
 /// Where the case-sensitive part of a normalised URL starts (after scheme and authority).
@@ -131,6 +161,9 @@ impl IocMatcher {
         let mut url_texts = Vec::new();
         let mut sub_texts = Vec::new();
         let mut sub_ids = Vec::new();
+        let mut sub_bounds = Vec::new();
+        let mut email_domains = std::collections::HashSet::new();
+        let mut max_local = 0;
         let mut uas: HashMap<Box<[u8]>, Vec<u32>> = HashMap::new();
         let mut hashes: HashMap<Box<[u8]>, Vec<u32>> = HashMap::new();
         let mut emails: HashMap<Box<[u8]>, Vec<u32>> = HashMap::new();
@@ -154,10 +187,17 @@ impl IocMatcher {
                 Kind::Uri | Kind::String => {
                     sub_texts.push(v.as_bytes());
                     sub_ids.push(id);
+                    sub_bounds.push(file_name_bounds(*kind, v));
                 }
                 Kind::UserAgent => uas.entry(v.as_bytes().into()).or_default().push(id),
                 Kind::Md5 | Kind::Sha1 | Kind::Sha256 => hashes.entry(v.to_ascii_lowercase().into_bytes().into()).or_default().push(id),
-                Kind::Email => emails.entry(v.to_ascii_lowercase().into_bytes().into()).or_default().push(id),
+                Kind::Email => {
+                    let low = v.to_ascii_lowercase();
+                    let (local, domain) = low.rsplit_once('@').ok_or_else(|| bad("no '@'"))?;
+                    max_local = usize::max(max_local, local.len());
+                    email_domains.insert(domain.as_bytes().into());
+                    emails.entry(low.into_bytes().into()).or_default().push(id);
+                }
             }
         }
         let url_ac = if url_texts.is_empty() {
@@ -196,6 +236,9 @@ impl IocMatcher {
             ua_lens,
             hashes,
             emails,
+            email_domains,
+            max_local,
+            sub_bounds,
         })
     }
 
@@ -239,14 +282,13 @@ impl IocMatcher {
                 }
             }
             Role::Domain => {
-                if cell.contains(&b':') || cell.contains(&b'/') || cell.contains(&b'@') {
-                    self.tokens(cell, out);
-                } else if cell[0].is_ascii_digit() && parse_v4(cell).is_some() {
-                    if let Some(a) = parse_v4(cell) {
-                        out.emit(self.ips.lookup_v4(a), cell);
+                if cell.iter().any(|&b| list_separator(b)) {
+                    // padded, or a list: each item is a host
+                    for item in cell.split(|&b| list_separator(b)).filter(|i| !i.is_empty()) {
+                        self.host(item, out);
                     }
                 } else {
-                    self.domains.for_each_match(cell, false, |ids, _| out.emit(ids, cell));
+                    self.host(cell, out);
                 }
             }
             Role::Text => {
@@ -263,11 +305,16 @@ impl IocMatcher {
                 }
             }
             Role::Email => {
-                if memchr::memchr(b'@', cell).is_some() {
-                    self.token(cell, out);
+                if memchr::memchr(b'@', cell).is_none() {
+                    return;
                 }
+                // the whole cell first (an indicator whose local part the scan of addresses
+                // cannot read, such as a quoted one), then each address in it
+                let whole = cell.trim_ascii();
+                self.email_lookup(whole, out);
+                self.emails(cell, true, out);
             }
-            Role::Hash => self.simple(cell, out),
+            Role::Hash => self.simple(cell, out, Edges::NONE),
         }
     }
 
@@ -386,8 +433,72 @@ impl IocMatcher {
         dflush(&dpending[..nd], hits);
     }
 
+    /// One host of a domain cell (a `host:port`, a URL or an address are read as text).
+    fn host(&self, cell: &[u8], out: &mut Found) {
+        if cell.contains(&b':') || cell.contains(&b'/') || cell.contains(&b'@') {
+            self.tokens(cell, out);
+        } else if cell[0].is_ascii_digit() && parse_v4(cell).is_some() {
+            if let Some(a) = parse_v4(cell) {
+                out.emit(self.ips.lookup_v4(a), cell);
+            }
+        } else {
+            self.domains.for_each_match(cell, false, |ids, _| out.emit(ids, cell));
+        }
+    }
+
+    /// E-mail indicators equal to `t` (case-insensitively).
+    #[inline]
+    fn email_lookup(&self, t: &[u8], out: &mut Found) {
+        if self.emails.is_empty() || t.is_empty() {
+            return;
+        }
+        let mut buf = [0u8; 320];
+        let mut heap = Vec::new();
+        let low: &mut [u8] = if t.len() <= buf.len() {
+            &mut buf[..t.len()]
+        } else {
+            heap.extend_from_slice(t);
+            &mut heap
+        };
+        low.copy_from_slice(t);
+        low.make_ascii_lowercase();
+        if let Some(ids) = self.emails.get(&*low) {
+            out.emit(ids, t);
+        }
+    }
+
+    /// The e-mail addresses in `t`, found around each `@` (see [`for_each_email`]): a local
+    /// part of RFC 5322 `atext` left of it, a domain right of it. `hosts`: the domain of each
+    /// `@` is also matched as a host (domain and IP indicators).
+    fn emails(&self, t: &[u8], hosts: bool, out: &mut Found) {
+        let emails = !self.emails.is_empty();
+        if !emails && !hosts {
+            return;
+        }
+        let mut dom = [0u8; 255];
+        for_each_email(t, self.max_local, |a| {
+            let domain = &t[a.at + 1..a.end];
+            if hosts {
+                self.simple(domain, out, Edges::after(t, a.end));
+            }
+            if !emails || label_after(t, a.end) {
+                return;
+            }
+            let low = &mut dom[..domain.len()];
+            low.copy_from_slice(domain);
+            low.make_ascii_lowercase();
+            if !self.email_domains.contains(&*low) {
+                return;
+            }
+            a.starts(t, |s| self.email_lookup(&t[s..a.end], out));
+        });
+    }
+
     fn text(&self, t: &[u8], out: &mut Found) {
         self.tokens(t, out);
+        if !self.emails.is_empty() && memchr::memchr(b'@', t).is_some() {
+            self.emails(t, false, out);
+        }
         let may_hold_url = self.url_scheme.as_ref().is_none_or(|f| f.find(t).is_some());
         if let Some(ac) = self.url_ac.as_ref().filter(|_| may_hold_url) {
             for m in ac.find_overlapping_iter(t) {
@@ -403,7 +514,12 @@ impl IocMatcher {
         }
         if let Some(ac) = &self.sub_ac {
             for m in ac.find_overlapping_iter(t) {
-                out.emit(&[self.sub_ids[m.pattern().as_usize()]], &t[m.start()..m.end()]);
+                let (k, s, e) = (m.pattern().as_usize(), m.start(), m.end());
+                let (before, after) = self.sub_bounds[k];
+                if (before && s > 0 && url_char(t[s - 1])) || (after && e < t.len() && name_char(t[e])) {
+                    continue; // a file name inside a longer one
+                }
+                out.emit(&[self.sub_ids[k]], &t[s..e]);
             }
         }
     }
@@ -412,12 +528,20 @@ impl IocMatcher {
         if self.ips.is_empty() && self.domains.is_empty() && self.hashes.is_empty() && self.emails.is_empty() {
             return;
         }
-        for_each_token(t, |s, e| self.token(&t[s..e], out));
+        for_each_token(t, |s, e| {
+            let edges = Edges {
+                start: if label_before(t, s) { t[s..].as_ptr() as usize } else { 0 },
+                end: if label_after(t, e) { t[e..].as_ptr() as usize } else { 0 },
+            };
+            self.token(&t[s..e], out, edges);
+        });
     }
 
-    /// One token: an e-mail address (and its domain), an IPv6 address, or `:`-separated
-    /// simple tokens (host:port, scheme:).
-    fn token(&self, t: &[u8], out: &mut Found) {
+    /// One token: the domain of an e-mail address (e-mail addresses themselves are found by
+    /// [`Self::emails`]), an IPv6 address (alone, or after a name and a colon, as Cisco ASA's
+    /// `outside:2001:db8::1`), or `:`-separated simple tokens (host:port, scheme:). `edges`:
+    /// non-ASCII label characters around the token (see [`Edges`]).
+    fn token(&self, t: &[u8], out: &mut Found, edges: Edges) {
         let t = trim(t, b".-_");
         let t = if t.ends_with(b"::") { t } else { t.strip_suffix(b":").unwrap_or(t) };
         if t.is_empty() {
@@ -432,16 +556,7 @@ impl IocMatcher {
             colons += usize::from(b == b':');
         }
         if let Some(at) = last_at {
-            if !self.emails.is_empty() && t.len() <= 254 {
-                let mut buf = [0u8; 254];
-                let low = &mut buf[..t.len()];
-                low.copy_from_slice(t);
-                low.make_ascii_lowercase();
-                if let Some(ids) = self.emails.get(&*low) {
-                    out.emit(ids, t);
-                }
-            }
-            self.token(&t[at + 1..], out);
+            self.token(&t[at + 1..], out, Edges { start: 0, ..edges });
             return;
         }
         if colons >= 2 {
@@ -449,19 +564,33 @@ impl IocMatcher {
                 out.emit(self.ips.lookup(ip), t);
                 return;
             }
+            // `name:` then an IPv6 address, as Cisco ASA writes `interface:address`
+            let first_colon = memchr::memchr(b':', t).unwrap_or(0);
+            let (name, rest) = (&t[..first_colon], &t[first_colon + 1..]);
+            if colons >= 3 && is_name(name) {
+                if let Some(ip @ IpAddr::V6(_)) = parse_ip(rest) {
+                    out.emit(self.ips.lookup(ip), rest);
+                    return;
+                }
+            }
         }
         if colons > 0 {
-            for part in t.split(|&b| b == b':') {
-                self.simple(part, out);
+            let mut parts = t.split(|&b| b == b':').peekable();
+            let mut first = true;
+            while let Some(part) = parts.next() {
+                // the non-ASCII label characters touch the first part and the last one only
+                let e = Edges { start: if first { edges.start } else { 0 }, end: if parts.peek().is_none() { edges.end } else { 0 } };
+                self.simple(part, out, e);
+                first = false;
             }
         } else {
-            self.simple(t, out);
+            self.simple(t, out, edges);
         }
     }
 
-    /// An IPv4 address, a hash, or a dotted host name.
+    /// An IPv4 address, a hash, or a dotted host name; `edges` as for [`Self::token`].
     #[inline]
-    fn simple(&self, t: &[u8], out: &mut Found) {
+    fn simple(&self, t: &[u8], out: &mut Found, edges: Edges) {
         let t = trim(t, b".-_");
         if t.is_empty() {
             return;
@@ -483,7 +612,16 @@ impl IocMatcher {
             return;
         }
         if !self.domains.is_empty() && t.contains(&b'.') {
-            self.domains.for_each_match(t, true, |ids, _| out.emit(ids, t));
+            // a non-ASCII letter right after the host continues its last label: no suffix is
+            // an indicator; right before it, its first label: the whole host is not one
+            if t[t.len()..].as_ptr() as usize == edges.end {
+                return;
+            }
+            self.domains.for_each_match(t, true, |ids, suffix| {
+                if suffix.as_ptr() as usize != edges.start {
+                    out.emit(ids, t);
+                }
+            });
         }
     }
 
@@ -899,15 +1037,16 @@ fn span_text<'a>(cell: &'a [u8], spill: &'a [u8], span: Span) -> &'a [u8] {
     &src[start..end]
 }
 
-/// A host name alone in a cell (not `host:port`, a URL, an e-mail or an IPv4 address): the
-/// domain table is probed directly.
+/// A host name alone in a cell (not `host:port`, a URL, an e-mail, an IPv4 address, a list
+/// or a padded name: no `:/@` and no byte up to `,`, which covers whitespace, `,` and
+/// punctuation no host has): the domain table is probed directly.
 #[inline]
 fn plain_host(cell: &[u8]) -> bool {
     let n = cell.len();
     if n == 0 || cell[0].is_ascii_digit() {
         return false;
     }
-    let special = |v: Bytes16| v.eq_any(b":/@");
+    let special = |v: Bytes16| v.eq_any(b":/@") | v.in_range(0, b',');
     if (8..=32).contains(&n) {
         // most host names: four 8-byte words that cover the cell (overlapping, a byte read
         // twice is harmless), with no branch on the length
@@ -917,7 +1056,8 @@ fn plain_host(cell: &[u8]) -> bool {
     }
     // 16 bytes a step, the last step overlapping the one before
     if n <= 16 {
-        return special(Bytes16::load_prefix(cell)) == 0;
+        // (the zero bytes past the cell are not in it)
+        return special(Bytes16::load_prefix(cell)) & ((1 << n) - 1) == 0;
     }
     let at = |i: usize| Bytes16::load(cell[i..i + 16].try_into().expect("16 bytes"));
     let mut any = special(at(n - 16));
@@ -927,6 +1067,39 @@ fn plain_host(cell: &[u8]) -> bool {
         i += 16;
     }
     any == 0
+}
+
+/// Non-ASCII label characters around a token of text (see [`super::text::label_before`]),
+/// as addresses in the text: a host starting at `start` continues the label of the
+/// character before it, a host ending at `end` the label of the one after it (0: none).
+#[derive(Clone, Copy)]
+struct Edges {
+    start: usize,
+    end: usize,
+}
+
+impl Edges {
+    const NONE: Edges = Edges { start: 0, end: 0 };
+
+    /// A host of `t` ending at `end`, after a delimiter.
+    fn after(t: &[u8], end: usize) -> Edges {
+        Edges { start: 0, end: if label_after(t, end) { t[end..].as_ptr() as usize } else { 0 } }
+    }
+}
+
+/// An interface or field name before a colon (`outside`, `src_if-2`, `dmz1`): a letter or
+/// `_` first, then letters, digits, `_`, `-`; not a group of an IPv6 address, a MAC address
+/// or a time (`aa`, `dead`, `12`).
+fn is_name(b: &[u8]) -> bool {
+    matches!(b.first(), Some(c) if c.is_ascii_alphabetic() || *c == b'_')
+        && b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+        && !(b.len() <= 4 && b.iter().all(u8::is_ascii_hexdigit))
+}
+
+/// Bytes that separate the items of a list of hosts in a domain cell (and pad one).
+#[inline]
+fn list_separator(b: u8) -> bool {
+    b == b',' || b.is_ascii_whitespace()
 }
 
 #[derive(Default)]
@@ -1022,6 +1195,202 @@ mod tests {
         let bare = set(&[("url", "evil.example/dl/x.sh"), ("url", "http://203.0.113.7/x.sh")]);
         assert_eq!(ids(&bare, Role::Text, "GET evil.example/dl/x.sh"), vec![0]);
         assert_eq!(ids(&bare, Role::Text, "http://203.0.113.7/x.sh"), vec![1]);
+    }
+
+    fn matched(m: &IocMatcher, role: Role, cell: &str) -> Vec<(u32, String)> {
+        let mut v = m.match_cell(role, cell.as_bytes());
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn email_addresses_in_text_and_email_cells() {
+        let m = set(&[("email", "bad+tag@evil.org"), ("email", "x@evil.net"), ("email", "o'brien@corp.example"), ("domain", "evil.org")]);
+        let hit = |id: u32, s: &str| (id, s.to_string());
+        for role in [Role::Text, Role::Email] {
+            assert_eq!(matched(&m, role, "from=<bad+tag@evil.org>"), vec![hit(0, "bad+tag@evil.org"), hit(3, "evil.org")], "{role:?}");
+            assert_eq!(matched(&m, role, "Bad <BAD+Tag@Evil.ORG>"), vec![hit(0, "BAD+Tag@Evil.ORG"), hit(3, "Evil.ORG")], "{role:?}");
+            assert_eq!(matched(&m, role, "mailto:x@evil.net"), vec![hit(1, "x@evil.net")], "{role:?}");
+            assert_eq!(matched(&m, role, "<x@evil.net>"), vec![hit(1, "x@evil.net")], "{role:?}");
+            assert_eq!(matched(&m, role, "x@evil.net"), vec![hit(1, "x@evil.net")], "{role:?}");
+            assert_eq!(matched(&m, role, "bad@evil.org, x@evil.net"), vec![hit(1, "x@evil.net"), hit(3, "evil.org")], "{role:?}");
+            assert_eq!(
+                matched(&m, role, "to='x@evil.net'; cc=\"O'Brien@corp.example\""),
+                vec![hit(1, "x@evil.net"), hit(2, "O'Brien@corp.example")]
+            );
+            assert_eq!(ids(&m, role, "account=x@evil.net;"), vec![1], "key=value: {role:?}");
+            assert_eq!(ids(&m, role, "GET /u/x@evil.net/inbox?to=x@evil.net."), vec![1], "{role:?}");
+            assert_eq!(ids(&m, role, "Sent to x@evil.net."), vec![1], "{role:?}");
+            // other mailboxes: a longer local part, another domain, a sub-address
+            for miss in [
+                "ax@evil.net",
+                "a.x@evil.net",
+                "x+y@evil.net",
+                "x@evil.network",
+                "x@a.evil.net",
+                "bad@evil.org",
+                "tag@evil.org",
+                "éx@evil.net",
+            ] {
+                assert!(ids(&m, role, miss).iter().all(|&i| i == 3), "{miss} {role:?}");
+            }
+        }
+        // the domain of every address is a host of the domain indicators
+        assert_eq!(ids(&m, Role::Email, "nobody@mx.evil.org"), vec![3]);
+        assert_eq!(ids(&m, Role::Email, "nobody"), Vec::<u32>::new());
+    }
+
+    /// Cells written by an attacker: every `@` and every local-part byte is read a bounded
+    /// number of times (linear, no backtracking).
+    #[test]
+    fn email_scan_is_linear() {
+        let m = set(&[("email", "a@a.com"), ("email", &format!("a{}@b.org", "=a".repeat(30))), ("domain", "c.net")]);
+        let cells = [
+            "a@".repeat(500_000),
+            "+".repeat(1 << 20),
+            format!("{}@a.com", "+".repeat(1 << 20)),
+            format!("{}@b.org", "=a".repeat(1 << 19)),
+            "@a.com".repeat(170_000),
+            format!("x@{}", "a".repeat(1 << 20)),
+        ];
+        for role in [Role::Text, Role::Email] {
+            let t = std::time::Instant::now();
+            for c in &cells {
+                m.match_cell(role, c.as_bytes());
+            }
+            // 6 MB: a few ms when linear, minutes when quadratic
+            assert!(t.elapsed() < std::time::Duration::from_secs(2), "{role:?}: {:?}", t.elapsed());
+        }
+        assert_eq!(ids(&m, Role::Text, &format!("{}@b.org", "=a".repeat(1 << 19))), vec![1]);
+        assert_eq!(ids(&m, Role::Text, &"@a.com".repeat(1000)), Vec::<u32>::new());
+        assert_eq!(ids(&m, Role::Text, &format!("{} a@a.com", "a@".repeat(1000))), vec![0]);
+    }
+
+    #[test]
+    fn ipv6_after_a_name_and_colon() {
+        let m = set(&[("ip", "2001:db8::1"), ("ip", "203.0.113.7"), ("cidr", "2001:db8:0:1::/64")]);
+        let asa = "%ASA-6-302013: Built inbound TCP connection 42 for outside:2001:db8::1/52412 (2001:db8::1/52412) to inside:10.0.0.1/443";
+        assert_eq!(matched(&m, Role::Text, asa), vec![(0, "2001:db8::1".to_string())]);
+        assert_eq!(ids(&m, Role::Text, "for outside:2001:db8::1/52412 to"), vec![0]);
+        assert_eq!(ids(&m, Role::Text, "for outside:203.0.113.7/52412 to"), vec![1]);
+        assert_eq!(ids(&m, Role::Text, "src:2001:db8::1 dst:2001:db8:0:1::9"), vec![0, 2]);
+        assert_eq!(ids(&m, Role::Text, "src_if-2:2001:DB8:0:0:0:0:0:1"), vec![0]);
+        assert_eq!(ids(&m, Role::Ip, "outside:2001:db8::1"), vec![0]);
+        // times, MAC addresses, other colon lists: no address
+        let n = set(&[("cidr", "::/0"), ("ip", "12::34:56"), ("ip", "1a:2b:3c:4d:5e::")]);
+        for miss in ["at 12:34:56 on", "mac 00:1a:2b:3c:4d:5e", "mac=aa:bb:cc:dd:ee:ff", "t:12:34:56", "x:00:1a:2b:3c:4d:5e", "a:b:c"] {
+            assert_eq!(ids(&n, Role::Text, miss), Vec::<u32>::new(), "{miss}");
+        }
+    }
+
+    #[test]
+    fn wide_ipv6_networks_do_not_match_ipv4() {
+        let m = set(&[("cidr", "::/8"), ("cidr", "::/0"), ("cidr", "::ffff:203.0.113.0/120"), ("cidr", "2001:db8::/32")]);
+        for role in [Role::Ip, Role::Text] {
+            assert_eq!(ids(&m, role, "8.8.8.8"), Vec::<u32>::new(), "{role:?}");
+            assert_eq!(ids(&m, role, "::ffff:8.8.8.8"), Vec::<u32>::new(), "{role:?}");
+            assert_eq!(ids(&m, role, "203.0.113.7"), vec![2], "{role:?}");
+            assert_eq!(ids(&m, role, "::ffff:203.0.113.7"), vec![2], "{role:?}");
+            assert_eq!(ids(&m, role, "::1"), vec![0, 1], "{role:?}");
+            assert_eq!(ids(&m, role, "2001:db8::5"), vec![1, 3], "{role:?}");
+        }
+        assert_eq!(ids(&m, Role::Domain, "203.0.113.7"), vec![2]);
+    }
+
+    #[test]
+    fn domain_cells_padded_or_listed() {
+        let m = set(&[("domain", "evil.com"), ("ip", "203.0.113.7"), ("domain", "bad.org")]);
+        for cell in [
+            "evil.com ",
+            " evil.com",
+            "evil.com\t",
+            "\tWWW.evil.com.\r\n",
+            "evil.com,other.com",
+            "other.com, evil.com",
+            "a.net evil.com:443",
+        ] {
+            assert_eq!(ids(&m, Role::Domain, cell), vec![0], "{cell:?}");
+        }
+        assert_eq!(
+            matched(&m, Role::Domain, "x.bad.org, evil.com ,203.0.113.7"),
+            vec![(0, "evil.com".to_string()), (1, "203.0.113.7".to_string()), (2, "x.bad.org".to_string())]
+        );
+        for miss in [" ", ",", "notevil.com ", "evil.com.x, , myevil.com", "evil .com"] {
+            assert_eq!(ids(&m, Role::Domain, miss), Vec::<u32>::new(), "{miss:?}");
+        }
+        // through the column loop too (the fast path sends such cells to the slow one)
+        let cells = vec![Some("evil.com"), Some(" evil.com"), Some("a.org,b.evil.com"), Some("evil.org"), Some("bad.org\n")];
+        let batch = RecordBatch::try_from_iter([("d", Arc::new(StringViewArray::from(cells)) as ArrayRef)]).unwrap();
+        let specs = [ColumnSpec { name: "d".into(), role: Role::Domain, unless: None }];
+        let hits = concat(m.match_batches(&[batch], &specs).unwrap());
+        let rows: Vec<u64> = hits.column(0).as_primitive::<arrow_array::types::UInt64Type>().values().to_vec();
+        let matched: Vec<&str> = hits.column(4).as_string_view().iter().map(Option::unwrap).collect();
+        assert_eq!((rows, matched), (vec![0, 1, 2, 4], vec!["evil.com", "evil.com", "b.evil.com", "bad.org"]));
+    }
+
+    #[test]
+    fn non_ascii_letters_continue_a_label_in_text() {
+        let m = set(&[("domain", "evil.com"), ("ip", "203.0.113.7"), ("email", "x@evil.com")]);
+        for miss in [
+            "http://ñevil.com/",
+            "http://bücherevil.com/",
+            "GET http://éevil.com/x",
+            "http://приветevil.com/",
+            "访问evil.com被阻止",
+            "host=evil.comñ",
+            "CONNECT ñevil.com:443",
+            "http://\u{ff}evil.com/",
+        ] {
+            assert_eq!(ids(&m, Role::Text, miss), Vec::<u32>::new(), "{miss}");
+        }
+        // as a domain cell reads them
+        for cell in ["ñevil.com", "приветevil.com", "ñevil.com:443"] {
+            assert_eq!(ids(&m, Role::Domain, cell), Vec::<u32>::new(), "{cell}");
+        }
+        for hit in [
+            "http://ñ.evil.com/",
+            "http://www.ñevil.evil.com/",
+            "«evil.com»",
+            "「evil.com」",
+            "访问 evil.com。",
+            "访问：evil.com，被阻止",
+            "привет evil.com",
+            "GET http://evil.com/ñ",
+        ] {
+            assert_eq!(ids(&m, Role::Text, hit), vec![0], "{hit}");
+        }
+        // addresses and hashes are not labels
+        assert_eq!(ids(&m, Role::Text, "来自203.0.113.7的连接"), vec![1]);
+        // a non-ASCII letter before an address is part of its local part (RFC 6531)
+        assert_eq!(ids(&m, Role::Text, "mail éx@evil.com"), vec![0]);
+        assert_eq!(ids(&m, Role::Text, "发件人x@evil.com。"), vec![0]);
+        assert_eq!(ids(&m, Role::Text, "发件人：x@evil.com。"), vec![0, 2]);
+    }
+
+    #[test]
+    fn file_name_strings_match_whole_names() {
+        let m = set(&[
+            ("string", "x.sh"),
+            ("string", "a.js"),
+            ("string", "cmd.exe /c"),
+            ("string", "account-name=admin&ow=1"),
+            ("string", ".php?cmd="),
+        ]);
+        for hit in ["/dl/x.sh", "/dl/x.sh?a=1", "wget http://h/x.sh -O-", "\"x.sh\"", "x.sh", "sh x.sh&&", "/x.sh.bak", "C:\\tmp\\x.sh"] {
+            assert_eq!(ids(&m, Role::Text, hit), vec![0], "{hit}");
+        }
+        for miss in ["/index.shtml", "/ax.sh", "/x.sh_old", "/x.sh-1", "/a.x.sh2", "my.x.sh"] {
+            assert_eq!(ids(&m, Role::Text, miss), Vec::<u32>::new(), "{miss}");
+        }
+        assert_eq!(ids(&m, Role::Text, "/app/data.json"), Vec::<u32>::new());
+        assert_eq!(ids(&m, Role::Text, "/static/a.js?v=3"), vec![1]);
+        // a later occurrence on name boundaries still matches; encoded ones once decoded
+        assert_eq!(ids(&m, Role::Text, "/index.shtml?f=x.sh"), vec![0]);
+        assert_eq!(ids(&m, Role::Text, "/go?f=%2Fx.sh"), vec![0]);
+        // other strings stay substrings
+        assert_eq!(ids(&m, Role::Text, "runcmd.exe /c dir"), vec![2]);
+        assert_eq!(ids(&m, Role::Text, "?xaccount-name=admin&ow=1x"), vec![3]);
+        assert_eq!(ids(&m, Role::Text, "/shell.php?cmd=id"), vec![4]);
     }
 
     #[test]
@@ -1154,17 +1523,35 @@ mod tests {
 
     #[test]
     fn plain_host_is_a_name_alone() {
-        let simple = |c: &[u8]| !c.is_empty() && !c[0].is_ascii_digit() && !c.iter().any(|b| matches!(b, b':' | b'/' | b'@'));
+        let simple = |c: &[u8]| !c.is_empty() && !c[0].is_ascii_digit() && !c.iter().any(|&b| matches!(b, b':' | b'/' | b'@') || b <= b',');
         let mut rng = crate::test_rng::Rng::new(0x9E37_79B9_7F4A_7C15);
         for _ in 0..100_000 {
             let x = rng.next();
             let len = (x % 40) as usize;
-            let c: Vec<u8> = (0..len)
-                .map(|i| if (x >> (i % 50)).is_multiple_of(23) { b":/@"[i % 3] } else { b"ab.9-Z\xc3"[((x as usize >> 3) + i) % 7] })
-                .collect();
+            let c: Vec<u8> =
+                (0..len)
+                    .map(|i| {
+                        if (x >> (i % 50)).is_multiple_of(23) {
+                            b":/@, \t\n\0!+"[i % 10]
+                        } else {
+                            b"ab.9-Z\xc3"[((x as usize >> 3) + i) % 7]
+                        }
+                    })
+                    .collect();
             assert_eq!(plain_host(&c), simple(&c), "{:?}", String::from_utf8_lossy(&c));
         }
-        for c in ["evil.com", "evil.com:443", "user@evil.com", "a.b.c.d.e.f.g.h.i/", "1evil.com", "x", ""] {
+        for c in [
+            "evil.com",
+            "evil.com:443",
+            "user@evil.com",
+            "a.b.c.d.e.f.g.h.i/",
+            "1evil.com",
+            "x",
+            "",
+            "evil.com ",
+            "a.com,b.com",
+            "\tevil.com",
+        ] {
             assert_eq!(plain_host(c.as_bytes()), simple(c.as_bytes()), "{c}");
         }
     }
