@@ -1253,13 +1253,12 @@ mod tests {
             "@a.com".repeat(170_000),
             format!("x@{}", "a".repeat(1 << 20)),
         ];
+        // 6 MB: a few ms when linear, hours when quadratic (no timed assertion: a shared
+        // machine makes those flaky; a quadratic scan shows as a test that does not end)
         for role in [Role::Text, Role::Email] {
-            let t = std::time::Instant::now();
             for c in &cells {
-                m.match_cell(role, c.as_bytes());
+                assert!(m.match_cell(role, c.as_bytes()).len() <= 1, "{role:?}");
             }
-            // 6 MB: a few ms when linear, minutes when quadratic
-            assert!(t.elapsed() < std::time::Duration::from_secs(2), "{role:?}: {:?}", t.elapsed());
         }
         assert_eq!(ids(&m, Role::Text, &format!("{}@b.org", "=a".repeat(1 << 19))), vec![1]);
         assert_eq!(ids(&m, Role::Text, &"@a.com".repeat(1000)), Vec::<u32>::new());
