@@ -527,9 +527,7 @@ class IocSet:
         domain names, URLs, e-mail addresses, file hashes and network traffic are reported.
 
         The line reported is the line where the object starts in the file."""
-        text, doc = _read_json(Path(path))
-        if _json_format(doc) != "stix":
-            raise ValueError(f"{os.fspath(path)}: not STIX 2.1 (a bundle, a list of STIX objects or one STIX object)")
+        text, doc = _read_json(Path(path), "stix", "STIX 2.1 (a bundle, a list of STIX objects or one STIX object)")
         return cls._load_stix(Path(path), text, doc, source=source, include_expired=include_expired)
 
     @classmethod
@@ -630,9 +628,7 @@ class IocSet:
         not detection: unless ``to_ids_only=False`` they are not loaded and are reported in
         :attr:`invalid` (an attribute without ``to_ids`` is loaded). Tags are the event's and
         the attribute's; the source is the event's creator organisation and ``info``."""
-        text, doc = _read_json(Path(path))
-        if _json_format(doc) != "misp":
-            raise ValueError(f"{os.fspath(path)}: not a MISP export ({{\"Event\": …}}, a list of events or {{\"response\": …}})")
+        text, doc = _read_json(Path(path), "misp", 'a MISP export ({"Event": …}, a list of events or {"response": …})')
         return cls._load_misp(Path(path), text, doc, source=source, to_ids_only=to_ids_only)
 
     @classmethod
@@ -910,10 +906,14 @@ _JSON_EXPECTED = (
 )
 
 
-def _read_json(path: Path) -> tuple[str, Any]:
-    """The text (a UTF-8 BOM dropped) and the parsed document."""
+def _read_json(path: Path, fmt: str | None = None, what: str = "") -> tuple[str, Any]:
+    """The text (a UTF-8 BOM dropped) and the parsed document; with ``fmt``, ValueError
+    unless the document is that format (see :func:`_json_format`), ``what`` saying which."""
     text = path.read_text(encoding="utf-8-sig")
-    return text, json.loads(text)
+    doc = json.loads(text)
+    if fmt is not None and _json_format(doc) != fmt:
+        raise ValueError(f"{os.fspath(path)}: not {what}")
+    return text, doc
 
 
 def _is_stix_object(o: Any) -> bool:
