@@ -24,6 +24,7 @@ from typing import Any
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import _core
 from ._arrow import arrow_source, polars_table
@@ -790,7 +791,8 @@ class IocSet:
             null_typed = {f.name for f in table.schema if pa.types.is_null(f.type)}
 
             def request_lines() -> pl.Series:
-                return _request_line_rows(pl.from_arrow(table.select(["source", "url"])))  # type: ignore[arg-type]
+                # (only url's validity: its strings need not cross into polars)
+                return _request_line_rows(pl.Series(table.column("source")), pl.Series(pc.is_valid(table.column("url"))))
         else:
             if isinstance(table, pl.LazyFrame):
                 table = table.collect()
@@ -803,7 +805,7 @@ class IocSet:
                 return polars_table(df.select(cols), dictionaries)
 
             def request_lines() -> pl.Series:
-                return _request_line_rows(df)
+                return _request_line_rows(df["source"], df["url"].is_not_null())
         if columns is None:
             specs = default_columns(names)
         elif isinstance(columns, Mapping):
@@ -813,9 +815,6 @@ class IocSet:
         missing = [c for c, _, _ in specs if c not in names]
         if missing:
             raise ValueError(f"no column {missing[0]!r} in the table (columns: {', '.join(names)})")
-        # `message` unless `url`: only the rows of access logs, whose message is their request
-        # line, are skipped (found from `source`); without `source`, message is read everywhere
-        specs = [(c, r, (_REQUEST_LINE if "source" in names else None) if u == "url" and c == "message" else u) for c, r, u in specs]
         specs = [sp for sp in specs if sp[0] not in null_typed]  # all null: nothing to match
 
         def crossing(c: str, u: str | None) -> pa.Table:
@@ -1170,13 +1169,14 @@ REQUEST_LINE_SOURCES = ("common", "combined", "zimbra_access", "zimbra_nginx")
 _REQUEST_LINE = "__veilleur_request_line"
 
 
-def _request_line_rows(df: pl.DataFrame) -> pl.Series:
+def _request_line_rows(source: pl.Series, has_url: pl.Series) -> pl.Series:
     """True on the rows whose message is an access log's request line (``source`` one of
     :data:`REQUEST_LINE_SOURCES`, ``url`` set), null elsewhere: the engine skips a cell where
     its ``unless`` column is valid."""
     # (a Categorical source is compared as it is: a cast to String would copy 20M strings, 0.4 s)
-    repeats = pl.col("source").is_in(REQUEST_LINE_SOURCES) & pl.col("url").is_not_null()
-    return df.select(pl.when(repeats).then(True).alias(_REQUEST_LINE)).to_series()
+    repeats = pl.col("source").is_in(REQUEST_LINE_SOURCES) & pl.col("has_url")
+    frame = pl.DataFrame({"source": source, "has_url": has_url})
+    return frame.select(pl.when(repeats).then(True).alias(_REQUEST_LINE)).to_series()
 
 
 def default_columns(names: Iterable[str]) -> list[tuple[str, str, str | None]]:
@@ -1198,14 +1198,16 @@ def default_columns(names: Iterable[str]) -> list[tuple[str, str, str | None]]:
       login, suser, duser, cs_username, src_user, dst_user, …;
     * ``hash``: md5, sha1, sha256, hash, file_hash, file_digest.
 
-    Returns ``(column, role, unless)`` triples."""
+    Returns ``(column, role, unless)`` triples: the cells of ``column`` are skipped on the rows
+    where column ``unless`` is valid, ``unless`` being ``"__veilleur_request_line"`` for
+    ``message`` (computed by :meth:`IocSet.match` from ``source`` and ``url``)."""
     names = list(names)
     out = []
     for c in names:
         r = _role_of(c)
         if r is None:
             continue
-        unless = "url" if c == "message" and "url" in names else None
+        unless = _REQUEST_LINE if c == "message" and "url" in names and "source" in names else None
         out.append((c, r, unless))
     return out
 
